@@ -1,0 +1,283 @@
+"""The ``latentlab`` command: the GUI by default, and ``train`` / ``info`` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from latentlab import __version__
+from latentlab.config import (
+    ARCHITECTURES,
+    GAN_LOSSES,
+    MODEL_KINDS,
+    ConfigError,
+    ModelConfig,
+    TrainConfig,
+)
+
+SUBCOMMANDS = ("train", "info")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SUBCOMMANDS:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    return launch_gui(argv)
+
+
+def launch_gui(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="latentlab",
+        description="Explore the latent spaces of VAEs and GANs. Without a subcommand, opens "
+        "the desktop app (optionally with a checkpoint).",
+        epilog="Subcommands: latentlab train --help, latentlab info --help",
+    )
+    parser.add_argument("checkpoint", nargs="?", help="a LatentLab checkpoint to open")
+    parser.add_argument("--version", action="version", version=f"LatentLab {__version__}")
+    parser.parse_args(argv)
+    parser.print_help()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from latentlab.data import describe_sources
+
+    parser = argparse.ArgumentParser(prog="latentlab")
+    parser.add_argument("--version", action="version", version=f"LatentLab {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser(
+        "train",
+        help="train a model without the GUI",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train a VAE, autoencoder or DCGAN and write a checkpoint.\n\n"
+        + describe_sources(),
+    )
+    data = train.add_argument_group("data")
+    data.add_argument("--dataset", default="digits", help="dataset spec (default: digits)")
+    data.add_argument("--data-root", help="folder for torchvision datasets (default: user cache)")
+    data.add_argument("--image-size", type=int, help="resize images to this many pixels square")
+    data.add_argument("--channels", type=int, choices=(1, 3), help="grayscale (1) or RGB (3)")
+    model = train.add_argument_group("model")
+    model.add_argument("--model", default="vae", choices=MODEL_KINDS, help="default: vae")
+    model.add_argument("--arch", default="conv", choices=ARCHITECTURES, help="default: conv")
+    model.add_argument("--latent-dim", type=int, help="2..512 (default: per dataset)")
+    model.add_argument("--hidden-dim", type=int, default=400, help="mlp hidden width")
+    model.add_argument("--base-channels", type=int, help="conv width (default: per dataset)")
+    model.add_argument("--beta", type=float, default=1.0, help="VAE: weight of the KL term")
+    model.add_argument(
+        "--kl-anneal-epochs",
+        type=int,
+        default=0,
+        help="VAE: ramp the KL weight from 0 to beta over this many epochs",
+    )
+    model.add_argument("--gan-loss", default="non-saturating", choices=GAN_LOSSES)
+    run = train.add_argument_group("training")
+    run.add_argument("--epochs", type=int, help="default: per dataset")
+    run.add_argument("--batch-size", type=int, help="default: per dataset")
+    run.add_argument("--lr", type=float, help="learning rate (default: 1e-3, DCGAN 2e-4)")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
+    run.add_argument(
+        "--compile",
+        default="auto",
+        choices=("auto", "on", "off"),
+        help="torch.compile the losses (auto: on CUDA only)",
+    )
+    run.add_argument("--preview-every", type=int, default=200, help="steps between previews")
+    run.add_argument("--out", help="run folder (default: runs/DATASET-MODEL-TIME)")
+    run.add_argument("--resume", metavar="CKPT", help="continue training from a checkpoint")
+    train.set_defaults(run=run_train)
+
+    info = sub.add_parser("info", help="describe a checkpoint")
+    info.add_argument("checkpoint")
+    info.add_argument("--json", action="store_true", help="print the metadata as JSON")
+    info.set_defaults(run=run_info)
+    return parser
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from latentlab.data import DatasetError
+    from latentlab.training import CheckpointError, TrainingControl, load_checkpoint
+    from latentlab.training.data_source import open_dataset, reopen_dataset
+
+    try:
+        if args.resume:
+            checkpoint = load_checkpoint(args.resume)
+            if checkpoint.optimizer_states is None or checkpoint.training.train_config is None:
+                raise CheckpointError(f"{args.resume}: has no training state to resume from")
+            dataset = reopen_dataset(checkpoint.dataset)
+            info, model_config = checkpoint.dataset, checkpoint.model_config
+            saved = checkpoint.training.train_config
+            train_config = TrainConfig.from_dict(
+                {**saved.to_dict(), "epochs": args.epochs or saved.epochs}
+            )
+            run_dir = Path(args.out) if args.out else Path(args.resume).parent
+        else:
+            checkpoint = None
+            model_config, train_config = configs_from_args(args)
+            dataset, info = open_dataset(
+                args.dataset,
+                data_root=args.data_root,
+                image_size=args.image_size,
+                channels=args.channels,
+            )
+            run_dir = Path(args.out or default_run_dir(args.dataset, args.model))
+    except (DatasetError, CheckpointError, ConfigError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return _train(model_config, train_config, dataset, info, run_dir, checkpoint, TrainingControl())
+
+
+def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
+    from latentlab.presets import preset_for
+
+    preset = preset_for(args.dataset)
+    model_config = ModelConfig(
+        kind=args.model,
+        architecture=args.arch,
+        latent_dim=args.latent_dim or preset.latent_dim,
+        hidden_dim=args.hidden_dim,
+        base_channels=args.base_channels or preset.base_channels,
+        beta=args.beta,
+        kl_anneal_epochs=args.kl_anneal_epochs,
+        gan_loss=args.gan_loss,
+    )
+    default_epochs = preset.gan_epochs if args.model == "dcgan" else preset.epochs
+    train_config = TrainConfig(
+        epochs=args.epochs or default_epochs,
+        batch_size=args.batch_size or preset.batch_size,
+        learning_rate=args.lr,
+        seed=args.seed,
+        device=args.device,
+        compile=args.compile,
+        preview_every=args.preview_every,
+    )
+    return model_config, train_config
+
+
+def default_run_dir(dataset: str, model: str) -> Path:
+    name = dataset.split(":", 1)[0].lower()
+    return Path("runs") / f"{name}-{model}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+def _train(model_config, train_config, dataset, info, run_dir, checkpoint, control) -> int:
+    from latentlab.cli_progress import ProgressPrinter, format_duration, format_losses
+    from latentlab.training import (
+        EpochFinished,
+        PreviewGrids,
+        StepProgress,
+        Trainer,
+        TrainingFinished,
+        describe_device,
+    )
+    from latentlab.training.grids import save_png
+
+    trainer = Trainer(
+        model_config,
+        train_config,
+        dataset,
+        dataset_info=info,
+        run_dir=run_dir,
+        control=control,
+        resume=checkpoint,
+    )
+    print(
+        f"Training a {model_config.kind} ({model_config.architecture}, latent "
+        f"{model_config.latent_dim}) on {dataset.name}: {len(dataset.split('train')):,} "
+        f"training images {dataset.image_shape}, {train_config.epochs} epochs of "
+        f"{trainer.steps_per_epoch} steps, on {describe_device(trainer.device)}"
+    )
+    # First Ctrl-C: stop cleanly between steps and save; a second one interrupts at once.
+    previous = signal.signal(signal.SIGINT, lambda *_: _stop_once(control, previous))
+    printer = ProgressPrinter()
+    started = time.perf_counter()
+    last_preview: PreviewGrids | None = None
+    finished: TrainingFinished | None = None
+    try:
+        for record in trainer.run():
+            if isinstance(record, StepProgress):
+                printer.step(record)
+            elif isinstance(record, EpochFinished):
+                printer.epoch(record)
+            elif isinstance(record, PreviewGrids):
+                last_preview = record
+            elif isinstance(record, TrainingFinished):
+                finished = record
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        printer.end_line()
+
+    assert finished is not None
+    checkpoint_path = trainer.save(run_dir / "checkpoint.safetensors")
+    if last_preview is None:
+        last_preview = trainer.previews()
+    samples = save_png(last_preview.samples, run_dir / "samples.png", scale=4)
+    print(finished.message)
+    print(f"final losses: {format_losses(finished.losses)}")
+    print(f"time: {format_duration(time.perf_counter() - started)}")
+    print(f"checkpoint: {checkpoint_path}")
+    print(f"samples: {samples}")
+    if last_preview.reconstructions is not None:
+        recon = save_png(last_preview.reconstructions, run_dir / "reconstructions.png", scale=4)
+        print(f"reconstructions: {recon}")
+    if finished.status == "stopped":
+        print(f"resume with: latentlab train --resume {checkpoint_path}")
+    return 1 if finished.status == "failed" else 0
+
+
+def _stop_once(control, previous) -> None:
+    print("\nstopping after this step (Ctrl-C again to abort)...", file=sys.stderr)
+    control.stop()
+    signal.signal(signal.SIGINT, previous)
+
+
+def run_info(args: argparse.Namespace) -> int:
+    from latentlab.training import CheckpointError, read_metadata
+
+    try:
+        meta = read_metadata(args.checkpoint)
+    except CheckpointError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(meta, indent=2))
+        return 0
+    model, data, training = meta["model"], meta["dataset"], meta["training"]
+    config = model["config"]
+    c, h, w = meta["image_shape"]
+    classes = data.get("class_names") or []
+    lines = [
+        f"checkpoint     {args.checkpoint}",
+        f"model          {model['kind']} ({config['architecture']}), latent dim "
+        f"{config['latent_dim']}",
+        f"images         {h}×{w}×{c}",
+        f"dataset        {data['name']}"
+        + (
+            f" ({len(classes)} classes: {', '.join(classes[:10])}"
+            + (", ..." if len(classes) > 10 else "")
+            + ")"
+            if classes
+            else ""
+        ),
+        f"trained        {training['epoch']} epochs + {training['step_in_epoch']} steps "
+        f"({training['global_step']} steps)",
+        f"losses         {' '.join(f'{k} {v:.4g}' for k, v in training['losses'].items())}",
+        f"resumable      {'yes' if meta.get('optimizers') else 'no (weights only)'}",
+        f"written by     LatentLab {meta['latentlab_version']}, format "
+        f"{meta['format_version']}, {meta.get('created', '?')}",
+    ]
+    if config["kind"] == "vae":
+        lines.insert(
+            2,
+            f"VAE            beta {config['beta']}, KL annealing over "
+            f"{config['kl_anneal_epochs']} epochs",
+        )
+    print("\n".join(lines))
+    return 0

@@ -1,0 +1,56 @@
+"""A one-line progress bar for ``latentlab train`` (plain lines when not on a terminal)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from latentlab.training import EpochFinished, StepProgress
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def format_losses(losses: dict[str, float]) -> str:
+    return "  ".join(f"{name} {value:.4g}" for name, value in losses.items())
+
+
+class ProgressPrinter:
+    """Redraws one line per ``StepProgress`` on a terminal; prints a line per epoch always."""
+
+    def __init__(self, stream: TextIO | None = None, width: int = 24) -> None:
+        self.stream = stream or sys.stdout
+        self.width = width
+        self.live = self.stream.isatty()
+        self._drawn = False
+
+    def step(self, record: StepProgress) -> None:
+        if not self.live:
+            return
+        filled = round(self.width * record.fraction_done)
+        bar = "#" * filled + "-" * (self.width - filled)
+        line = (
+            f"\repoch {record.epoch + 1}/{record.epochs} [{bar}] {record.fraction_done:4.0%}  "
+            f"{format_losses(record.losses)}  {record.images_per_second:,.0f} img/s  "
+            f"ETA {format_duration(record.eta_seconds)}"
+        )
+        self.stream.write(line + "\x1b[K")
+        self.stream.flush()
+        self._drawn = True
+
+    def epoch(self, record: EpochFinished) -> None:
+        self.end_line()
+        self.stream.write(
+            f"epoch {record.epoch + 1}/{record.epochs}  step {record.step}  "
+            f"{format_losses(record.losses)}\n"
+        )
+        self.stream.flush()
+
+    def end_line(self) -> None:
+        if self._drawn:
+            self.stream.write("\r\x1b[K")
+            self._drawn = False

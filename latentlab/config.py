@@ -1,0 +1,115 @@
+"""Frozen settings for models and training.
+
+Every setting that changes what a checkpoint means lives here, so a checkpoint can carry its
+own config as plain JSON (``to_dict``/``from_dict``) and rebuild the model without any code
+from the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+ModelKind = Literal["ae", "vae", "dcgan"]
+Architecture = Literal["conv", "mlp"]
+GanLoss = Literal["non-saturating", "minimax"]
+
+MODEL_KINDS: tuple[str, ...] = ("ae", "vae", "dcgan")
+ARCHITECTURES: tuple[str, ...] = ("conv", "mlp")
+GAN_LOSSES: tuple[str, ...] = ("non-saturating", "minimax")
+MIN_LATENT_DIM, MAX_LATENT_DIM = 2, 512
+
+
+class ConfigError(ValueError):
+    """A setting is out of range; the message names the setting and what is allowed."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelConfig:
+    """What to build. The image shape comes from the dataset, not from here."""
+
+    kind: ModelKind = "vae"
+    architecture: Architecture = "conv"
+    latent_dim: int = 16
+    hidden_dim: int = 400  # width of the mlp architecture's hidden layer
+    base_channels: int = 32  # channels of the first conv block; later blocks double it
+    beta: float = 1.0  # weight of the KL term once annealing is over (VAE only)
+    kl_anneal_epochs: int = 0  # epochs over which the KL weight ramps from 0 to beta
+    gan_loss: GanLoss = "non-saturating"
+
+    def __post_init__(self) -> None:
+        _check_choice("kind", self.kind, MODEL_KINDS)
+        _check_choice("architecture", self.architecture, ARCHITECTURES)
+        _check_choice("gan_loss", self.gan_loss, GAN_LOSSES)
+        if not MIN_LATENT_DIM <= self.latent_dim <= MAX_LATENT_DIM:
+            raise ConfigError(
+                f"latent_dim must be between {MIN_LATENT_DIM} and {MAX_LATENT_DIM}, "
+                f"got {self.latent_dim}"
+            )
+        _check_positive("hidden_dim", self.hidden_dim)
+        _check_positive("base_channels", self.base_channels)
+        if self.beta < 0:
+            raise ConfigError(f"beta must be >= 0, got {self.beta}")
+        if self.kl_anneal_epochs < 0:
+            raise ConfigError(f"kl_anneal_epochs must be >= 0, got {self.kl_anneal_epochs}")
+        if self.kind == "dcgan" and self.architecture != "conv":
+            raise ConfigError("dcgan has only the conv architecture")
+
+    def kl_weight(self, epoch_progress: float) -> float:
+        """Weight on the KL term after ``epoch_progress`` epochs (fractional), ramping 0 -> beta."""
+        if self.kl_anneal_epochs == 0:
+            return self.beta
+        return self.beta * min(1.0, epoch_progress / self.kl_anneal_epochs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        return _from_dict(cls, data)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainConfig:
+    """How to train. ``device='auto'`` picks CUDA, then MPS, then CPU."""
+
+    epochs: int = 20
+    batch_size: int = 128
+    learning_rate: float | None = None  # None: the model's default (1e-3 AE/VAE, 2e-4 DCGAN)
+    seed: int = 0
+    device: str = "auto"
+    log_every: int = 20  # steps between progress records (each one syncs with the device once)
+    preview_every: int = 200  # steps between sample / reconstruction grids
+    preview_count: int = 64  # images in each preview grid
+    compile: Literal["auto", "on", "off"] = "auto"  # torch.compile: 'auto' means on CUDA only
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "log_every", "preview_every", "preview_count"):
+            _check_positive(name, getattr(self, name))
+        if self.learning_rate is not None and not self.learning_rate > 0:
+            raise ConfigError(f"learning_rate must be > 0, got {self.learning_rate}")
+        _check_choice("compile", self.compile, ("auto", "on", "off"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        return _from_dict(cls, data)
+
+
+def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def _check_positive(name: str, value: int) -> None:
+    if value <= 0:
+        raise ConfigError(f"{name} must be a positive number, got {value}")
+
+
+def _from_dict(cls, data: dict[str, Any]):
+    """Build ``cls`` from a dict, ignoring keys a newer version may have added."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in known})

@@ -1,0 +1,144 @@
+"""DCGAN generator and discriminator sized from the image shape.
+
+Radford, Metz & Chintala (2016), "Unsupervised Representation Learning with Deep Convolutional
+Generative Adversarial Networks": strided (transposed) convolutions, batch norm, ReLU in the
+generator, LeakyReLU in the discriminator, tanh output, N(0, 0.02) initialisation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from latentlab.config import ModelConfig
+from latentlab.models.base import ImageShape, LatentModel, downsampling_plan
+from latentlab.models.registry import register_model
+
+
+def _channels_per_level(base_channels: int, levels: int) -> list[int]:
+    """Channels at each resolution, fine to coarse: 64×64 with base 64 -> [64, 128, 256, 512]."""
+    return [base_channels * 2**i for i in range(max(levels, 1))]
+
+
+class Generator(nn.Module):
+    """Latents B×nz -> images B×C×H×W in [-1, 1]. For 16×16×1, base 32: nz×1×1 -> 64×4×4 ->
+    32×8×8 -> 1×16×16."""
+
+    def __init__(self, image_shape: ImageShape, base_channels: int, latent_dim: int) -> None:
+        super().__init__()
+        c, h, w = image_shape
+        plan = downsampling_plan(h, w)
+        levels = len(plan) - 1
+        channels = _channels_per_level(base_channels, levels)
+        coarse = plan[-1]
+        layers: list[nn.Module] = [
+            nn.ConvTranspose2d(latent_dim, channels[-1], coarse, 1, 0, bias=False),  # 1×1 -> h×w
+            nn.BatchNorm2d(channels[-1]),
+            nn.ReLU(True),
+        ]
+        for level in range(levels - 1, 0, -1):  # each doubles H and W
+            layers += [
+                nn.ConvTranspose2d(channels[level], channels[level - 1], 4, 2, 1, bias=False),
+                nn.BatchNorm2d(channels[level - 1]),
+                nn.ReLU(True),
+            ]
+        if levels == 0:
+            layers.append(nn.Conv2d(channels[0], c, 3, 1, 1))
+        else:
+            layers.append(nn.ConvTranspose2d(channels[0], c, 4, 2, 1))  # last doubling
+        layers.append(nn.Tanh())
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z[:, :, None, None])  # B×nz -> B×nz×1×1 -> B×C×H×W
+
+
+class Discriminator(nn.Module):
+    """Images B×C×H×W in [-1, 1] -> one logit per image (B,)."""
+
+    def __init__(self, image_shape: ImageShape, base_channels: int) -> None:
+        super().__init__()
+        c, h, w = image_shape
+        plan = downsampling_plan(h, w)
+        levels = len(plan) - 1
+        channels = _channels_per_level(base_channels, levels)
+        layers: list[nn.Module] = []
+        if levels == 0:
+            layers += [nn.Conv2d(c, channels[0], 3, 1, 1), nn.LeakyReLU(0.2, True)]
+        in_ch = c
+        for level in range(levels):  # each halves H and W
+            layers.append(nn.Conv2d(in_ch, channels[level], 4, 2, 1, bias=False))
+            if level > 0:  # DCGAN: no batch norm on the discriminator's input layer
+                layers.append(nn.BatchNorm2d(channels[level]))
+            layers.append(nn.LeakyReLU(0.2, True))
+            in_ch = channels[level]
+        layers.append(nn.Conv2d(channels[-1], 1, plan[-1], 1, 0))  # h×w -> 1×1
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).flatten()  # B×1×1×1 -> B
+
+
+def _dcgan_init(module: nn.Module) -> None:
+    if isinstance(module, nn.Conv2d | nn.ConvTranspose2d):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+@dataclass(frozen=True)
+class DiscriminatorLosses:
+    total: torch.Tensor
+    real_score: torch.Tensor  # mean D(x), the probability given to real images
+    fake_score: torch.Tensor  # mean D(G(z))
+
+
+@register_model("dcgan")
+class DCGAN(LatentModel):
+    """A DCGAN. ``decode`` runs the generator; there is no encoder."""
+
+    has_encoder = False
+
+    def __init__(self, config: ModelConfig, image_shape: ImageShape) -> None:
+        super().__init__(config, image_shape)
+        self.generator = Generator(self.image_shape, config.base_channels, config.latent_dim)
+        self.discriminator = Discriminator(self.image_shape, config.base_channels)
+        self.apply(_dcgan_init)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return (self.generator(z) + 1) / 2  # tanh range [-1, 1] -> [0, 1]
+
+    def discriminator_losses(self, real: torch.Tensor, fake: torch.Tensor) -> DiscriminatorLosses:
+        """−[log D(x) + log(1 − D(G(z)))], images in [0, 1]; fake must be detached.
+
+        Goodfellow et al. (2014), "Generative Adversarial Nets", eq. 1 (the discriminator's side).
+        """
+        real_logits = self.discriminator(real * 2 - 1)
+        fake_logits = self.discriminator(fake * 2 - 1)
+        total = F.binary_cross_entropy_with_logits(
+            real_logits, torch.ones_like(real_logits)
+        ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+        return DiscriminatorLosses(
+            total=total,
+            real_score=torch.sigmoid(real_logits).mean(),
+            fake_score=torch.sigmoid(fake_logits).mean(),
+        )
+
+    def generator_loss(self, fake: torch.Tensor) -> torch.Tensor:
+        """The generator's loss for generated images in [0, 1].
+
+        'non-saturating': −log D(G(z)), the heuristic of Goodfellow et al. (2014), section 3, that
+        keeps gradients alive early on, and the one DCGAN (Radford et al. 2016) trains with.
+        'minimax': log(1 − D(G(z))), the original objective of Goodfellow et al. (2014), eq. 1.
+        """
+        logits = self.discriminator(fake * 2 - 1)
+        if self.config.gan_loss == "minimax":
+            # log(1 − σ(l)) = −softplus(l)
+            return -F.softplus(logits).mean()
+        return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))

@@ -1,0 +1,64 @@
+"""Linear projections: PCA, and the identity when the latent space is already 2-D."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class PCAProjection:
+    """The first two principal components of the latent cloud.
+
+    ``inverse`` is exact on the plane: it returns mean + x·pc1 + y·pc2, i.e. the latent whose
+    components outside the plane are held at the data mean.
+    """
+
+    name = "PCA"
+
+    def __init__(self, latents: np.ndarray) -> None:
+        latents = np.asarray(latents, dtype=np.float64)
+        if latents.ndim != 2 or latents.shape[1] < 2 or len(latents) < 2:
+            raise ValueError("PCA needs at least two latent vectors of dimension ≥ 2")
+        self.mean = latents.mean(axis=0)
+        centred = latents - self.mean
+        # Thin SVD: rows of vt are the principal directions, by decreasing variance.
+        _, singular_values, vt = np.linalg.svd(centred, full_matrices=False)
+        self.components = vt[:2]  # 2×D
+        variance = singular_values**2
+        self.explained_variance_ratio = variance[:2] / max(variance.sum(), 1e-12)
+        ratio = self.explained_variance_ratio
+        self.axis_labels = (f"PC 1 ({ratio[0]:.0%})", f"PC 2 ({ratio[1]:.0%})")
+
+    @property
+    def latent_dim(self) -> int:
+        return self.mean.shape[0]
+
+    def transform(self, latents: np.ndarray) -> np.ndarray:
+        """N×D latents -> N×2 map coordinates."""
+        return ((np.asarray(latents, dtype=np.float64) - self.mean) @ self.components.T).astype(
+            np.float32
+        )
+
+    def inverse(self, xy: np.ndarray) -> np.ndarray:
+        """M×2 map coordinates -> M×D latents on the PCA plane."""
+        return (self.mean + np.asarray(xy, dtype=np.float64) @ self.components).astype(np.float32)
+
+
+class IdentityProjection:
+    """For a 2-D latent space the map is the latent space itself."""
+
+    name = "latent"
+    axis_labels = ("z[0]", "z[1]")
+    latent_dim = 2
+
+    def transform(self, latents: np.ndarray) -> np.ndarray:
+        return np.asarray(latents, dtype=np.float32).copy()
+
+    def inverse(self, xy: np.ndarray) -> np.ndarray:
+        return np.asarray(xy, dtype=np.float32).copy()
+
+
+def fit_projection(latents: np.ndarray) -> PCAProjection | IdentityProjection:
+    """The identity for 2-D latents, otherwise PCA."""
+    if np.asarray(latents).shape[1] == 2:
+        return IdentityProjection()
+    return PCAProjection(latents)

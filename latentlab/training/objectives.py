@@ -1,0 +1,179 @@
+"""One optimisation step for each model family, and the optimizers it owns.
+
+Steps return detached 0-d loss tensors and never call ``.item()``: the loop reads them from the
+device once per log interval, so the GPU is not synchronised every step.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Protocol
+
+import torch
+
+from latentlab.config import TrainConfig
+from latentlab.models import DCGAN, Autoencoder, LatentModel
+
+DEFAULT_LEARNING_RATES = {"ae": 1e-3, "vae": 1e-3, "dcgan": 2e-4}
+
+
+class Objective(Protocol):
+    """What the training loop needs from a model family."""
+
+    loss_names: tuple[str, ...]
+
+    def step(self, x: torch.Tensor, epoch_progress: float) -> dict[str, torch.Tensor]:
+        """Update the weights on a batch of images in [0, 1]; losses by name (detached)."""
+        ...
+
+    def optimizer_states(self) -> dict[str, dict[str, Any]]: ...
+
+    def load_optimizer_states(self, states: dict[str, dict[str, Any]]) -> None: ...
+
+
+def _adam(params, lr: float, device: torch.device, betas=(0.9, 0.999)) -> torch.optim.Adam:
+    # The fused kernel does the whole update in one launch per step on CUDA; elsewhere the
+    # default (foreach) implementation is already the fastest available.
+    return torch.optim.Adam(params, lr=lr, betas=betas, fused=device.type == "cuda")
+
+
+def _maybe_compile(fn, enabled: bool):
+    """torch.compile with CUDA graphs ('reduce-overhead'): small models are launch-bound."""
+    return _CompiledOrEager(fn) if enabled else fn
+
+
+class _CompiledOrEager:
+    """Calls the compiled function; if compiling fails on the first call, warns once and runs
+    the plain function from then on, so a missing compiler never stops training."""
+
+    def __init__(self, fn) -> None:
+        self._eager = fn
+        self._fn = torch.compile(fn, mode="reduce-overhead", dynamic=False)
+        self._proven = False
+
+    def __call__(self, *args):
+        if self._proven:
+            return self._fn(*args)
+        try:
+            result = self._fn(*args)
+        except torch.OutOfMemoryError:
+            raise
+        except Exception as error:  # compilers fail in many ways (no C compiler, no Triton, ...)
+            warnings.warn(
+                f"torch.compile failed ({type(error).__name__}: {error}); "
+                "training continues without it",
+                stacklevel=2,
+            )
+            self._fn = self._eager
+            result = self._fn(*args)
+        self._proven = True
+        return result
+
+
+class AutoencoderObjective:
+    """Adam on the (β-)ELBO or the reconstruction loss."""
+
+    def __init__(
+        self, model: Autoencoder, train: TrainConfig, device: torch.device, compile_losses: bool
+    ) -> None:
+        self.model = model
+        self.variational = model.kind == "vae"
+        self.loss_names = (
+            ("total", "reconstruction", "kl")
+            if self.variational
+            else (
+                "total",
+                "reconstruction",
+            )
+        )
+        lr = train.learning_rate or DEFAULT_LEARNING_RATES[model.kind]
+        self.optimizer = _adam(model.parameters(), lr, device)
+        self._losses = _maybe_compile(model.losses, compile_losses)
+        # A tensor, not a float: a compiled graph would be re-traced for every new float value.
+        self._kl_weight = torch.zeros((), device=device)
+
+    def step(self, x: torch.Tensor, epoch_progress: float) -> dict[str, torch.Tensor]:
+        self._kl_weight.fill_(self.model.config.kl_weight(epoch_progress))
+        losses = self._losses(x, self._kl_weight)
+        self.optimizer.zero_grad(set_to_none=True)
+        losses.total.backward()
+        self.optimizer.step()
+        result = {"total": losses.total.detach(), "reconstruction": losses.reconstruction.detach()}
+        if self.variational:
+            result["kl"] = losses.kl.detach()
+        return result
+
+    def optimizer_states(self) -> dict[str, dict[str, Any]]:
+        return {"adam": self.optimizer.state_dict()}
+
+    def load_optimizer_states(self, states: dict[str, dict[str, Any]]) -> None:
+        _load_optimizer(self.optimizer, states["adam"])
+
+
+class GANObjective:
+    """Alternating Adam updates of discriminator and generator (DCGAN: lr 2e-4, β1 = 0.5)."""
+
+    loss_names = ("discriminator", "generator", "D(x)", "D(G(z))")
+
+    def __init__(
+        self, model: DCGAN, train: TrainConfig, device: torch.device, compile_losses: bool
+    ) -> None:
+        self.model = model
+        lr = train.learning_rate or DEFAULT_LEARNING_RATES["dcgan"]
+        self.d_optimizer = _adam(model.discriminator.parameters(), lr, device, betas=(0.5, 0.999))
+        self.g_optimizer = _adam(model.generator.parameters(), lr, device, betas=(0.5, 0.999))
+        self._d_losses = _maybe_compile(model.discriminator_losses, compile_losses)
+        self._g_loss = _maybe_compile(model.generator_loss, compile_losses)
+
+    def step(self, x: torch.Tensor, epoch_progress: float) -> dict[str, torch.Tensor]:
+        z = torch.randn(x.shape[0], self.model.latent_dim, device=x.device)
+        fake = self.model.decode(z)
+        d = self._d_losses(x, fake.detach())
+        self.d_optimizer.zero_grad(set_to_none=True)
+        d.total.backward()
+        self.d_optimizer.step()
+        g = self._g_loss(fake)
+        self.g_optimizer.zero_grad(set_to_none=True)
+        g.backward()
+        self.g_optimizer.step()
+        return {
+            "discriminator": d.total.detach(),
+            "generator": g.detach(),
+            "D(x)": d.real_score.detach(),
+            "D(G(z))": d.fake_score.detach(),
+        }
+
+    def optimizer_states(self) -> dict[str, dict[str, Any]]:
+        return {
+            "discriminator": self.d_optimizer.state_dict(),
+            "generator": self.g_optimizer.state_dict(),
+        }
+
+    def load_optimizer_states(self, states: dict[str, dict[str, Any]]) -> None:
+        _load_optimizer(self.d_optimizer, states["discriminator"])
+        _load_optimizer(self.g_optimizer, states["generator"])
+
+
+# Settings that describe how an optimizer runs on this machine, not what it has learned:
+# a checkpoint written on a GPU must resume on a CPU and vice versa.
+_MACHINE_SPECIFIC = ("params", "fused", "foreach", "capturable", "differentiable")
+
+
+def _load_optimizer(optimizer: torch.optim.Optimizer, saved: dict[str, Any]) -> None:
+    current = optimizer.state_dict()
+    groups = []
+    for group, saved_group in zip(current["param_groups"], saved["param_groups"], strict=True):
+        merged = dict(group)
+        merged.update({k: v for k, v in saved_group.items() if k not in _MACHINE_SPECIFIC})
+        groups.append(merged)
+    optimizer.load_state_dict({"state": saved["state"], "param_groups": groups})
+
+
+def make_objective(
+    model: LatentModel, train: TrainConfig, device: torch.device, compile_losses: bool = False
+) -> Objective:
+    if isinstance(model, DCGAN):
+        return GANObjective(model, train, device, compile_losses)
+    if isinstance(model, Autoencoder):
+        return AutoencoderObjective(model, train, device, compile_losses)
+    raise TypeError(f"no training objective for {type(model).__name__}")

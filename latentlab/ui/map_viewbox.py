@@ -1,0 +1,55 @@
+"""A ViewBox with the latent map's mouse bindings.
+
+Left button belongs to the app (click = decode here, drag = scrub), so panning
+moves to the right and middle buttons; the wheel zooms about the cursor and a
+double click resets the view. pyqtgraph's context menu is disabled because a
+right-button drag pans."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from pyqtgraph import functions as fn
+from PySide6 import QtCore
+
+_LEFT = QtCore.Qt.MouseButton.LeftButton
+_PAN_BUTTONS = (QtCore.Qt.MouseButton.RightButton, QtCore.Qt.MouseButton.MiddleButton)
+
+
+class MapViewBox(pg.ViewBox):
+    """ViewBox emitting left clicks and drags in data coordinates."""
+
+    left_clicked = QtCore.Signal(float, float, int)  # x, y, Qt.KeyboardModifier as int
+    left_dragged = QtCore.Signal(float, float, bool)  # x, y, finished
+    double_clicked = QtCore.Signal()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(enableMenu=False, lockAspect=True, **kwargs)
+
+    def mouseClickEvent(self, ev) -> None:
+        if ev.button() != _LEFT:
+            ev.accept()  # swallow right/middle clicks: no context menu
+            return
+        ev.accept()
+        if ev.double():
+            self.double_clicked.emit()
+            return
+        pos = self.mapToView(ev.pos())
+        self.left_clicked.emit(pos.x(), pos.y(), ev.modifiers().value)
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        if ev.button() == _LEFT:
+            ev.accept()
+            pos = self.mapToView(ev.pos())
+            self.left_dragged.emit(pos.x(), pos.y(), ev.isFinish())
+            return
+        if ev.button() not in _PAN_BUTTONS:
+            ev.ignore()
+            return
+        ev.accept()
+        # Translate so the data point under the cursor stays under it.
+        delta = ev.lastPos() - ev.pos()
+        inverse = fn.invertQTransform(self.childGroup.transform())
+        shift = inverse.map(delta) - inverse.map(QtCore.QPointF(0, 0))
+        self._resetTarget()
+        self.translateBy(x=shift.x(), y=shift.y())
+        self.sigRangeChangedManually.emit(self.state["mouseEnabled"])
