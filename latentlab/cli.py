@@ -40,9 +40,10 @@ def launch_gui(argv: list[str]) -> int:
     )
     parser.add_argument("checkpoint", nargs="?", help="a LatentLab checkpoint to open")
     parser.add_argument("--version", action="version", version=f"LatentLab {__version__}")
-    parser.parse_args(argv)
-    parser.print_help()
-    return 0
+    args = parser.parse_args(argv)
+    from latentlab.ui.app import run_app
+
+    return run_app(args.checkpoint)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from latentlab.ui.map_grid import GridItem
 from latentlab.ui.map_hover import HoverIndex
 from latentlab.ui.map_layers import MapOverlays
 from latentlab.ui.map_legend import MapLegend
@@ -21,11 +22,7 @@ from latentlab.ui.map_points import (
     class_names_or_default,
     make_value_colouring,
 )
-from latentlab.ui.map_pyside_guard import guard_emit_refcount
 from latentlab.ui.map_viewbox import MapViewBox
-
-# Must run before the first frames are drawn; see map_pyside_guard.
-guard_emit_refcount()
 
 HOVER_RADIUS_PX = 8.0
 HOVER_RATE_HZ = 60
@@ -106,8 +103,8 @@ class LatentMap(QtWidgets.QWidget):
         self._view_timer.setSingleShot(True)
         self._view_timer.setInterval(VIEW_CHANGED_DELAY_MS)
         self._view_timer.timeout.connect(self._emit_view_changed)
-        # A Python slot: handing (vb, range, changed) to the C++ QTimer.start
-        # overloads made PySide6 mis-count references and crash the interpreter.
+        # Via a Python slot: sigRangeChanged carries (vb, range, changed), which
+        # must not reach QTimer.start(msec).
         self.view_box.sigRangeChanged.connect(self._on_range_changed)
 
         shortcut = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Home), self)
@@ -120,7 +117,6 @@ class LatentMap(QtWidgets.QWidget):
         plot.setMenuEnabled(False)
         plot.hideButtons()  # the "A" button would switch on continuous auto-range
         self.view_box.disableAutoRange()  # overlays must never rescale the view
-        plot.showGrid(x=True, y=True, alpha=0.12)
         plot.setContentsMargins(2, 10, 10, 2)
         font = QtGui.QFont()
         font.setPointSizeF(9)
@@ -128,9 +124,10 @@ class LatentMap(QtWidgets.QWidget):
             axis = plot.getAxis(name)
             axis.setPen(pg.mkPen(_AXIS_INK))
             axis.setTextPen(pg.mkPen(_AXIS_INK))
-            # Major and minor grid lines only; the third level made the grid busy.
-            axis.setStyle(tickFont=font, maxTickLevel=1)
+            axis.setStyle(tickFont=font, maxTickLevel=1)  # no third, busy tick level
         self.set_axis_labels("", "")
+        self.grid = GridItem(plot.getAxis("bottom"), plot.getAxis("left"))
+        self.view_box.addItem(self.grid, ignoreBounds=True)
 
     # -- data ---------------------------------------------------------------
     def set_points(
@@ -173,6 +170,10 @@ class LatentMap(QtWidgets.QWidget):
         self._hover_index.set_points(xy)
         self.overlays.hover_ring.clear()
         self._set_hovered(-1)
+
+    def class_names(self) -> list[str]:
+        """Names of the classes in legend order (empty when unlabelled)."""
+        return list(self._class_names)
 
     def point_count(self) -> int:
         """Number of points set (shown or not)."""
@@ -289,7 +290,7 @@ class LatentMap(QtWidgets.QWidget):
         (x0, x1), (y0, y1) = self.view_box.viewRange()
         return float(x0), float(x1), float(y0), float(y1)
 
-    def map_to_widget(self, x: float, y: float) -> QtCore.QPoint:
+    def data_to_viewport(self, x: float, y: float) -> QtCore.QPoint:
         """Pixel position in the plot viewport of data point (x, y) (for tests
         and tooltips placed by the app)."""
         scene = self.view_box.mapViewToScene(QtCore.QPointF(x, y))

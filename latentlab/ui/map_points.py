@@ -25,10 +25,11 @@ from latentlab.ui.map_colours import (
 )
 from latentlab.ui.map_raster import RasterScatterItem
 
-# Chosen from benchmarks/map_frame_time.py: per-colour scatter items cost about
-# 0.7 ms per 1,000 points per frame here, the raster ~2-4 ms flat up to 70k, so
-# the scatter only wins on looks, and stays under ~10 ms, below ~12k points.
-DEFAULT_RASTER_THRESHOLD = 12_000
+# Chosen with benchmarks/map_frame_time.py (2-core software raster, 800x600):
+# the scatter items cost ~3 ms + ~0.15 ms per 1,000 points per frame, the raster
+# ~5 ms flat from 10k to 200k; they cross near 20k. Below it the scatter's
+# anti-aliased, outlined markers look better for the same price.
+DEFAULT_RASTER_THRESHOLD = 20_000
 MARKER_SIZE = 7  # px; the raster's sparse dot (radius 3) matches it
 VALUE_BINS = 32  # colour levels of the scatter items in value mode
 POINTS_Z = 0.0
@@ -77,6 +78,8 @@ class PointsLayer:
         # systematically hides another; ascending value in value mode, so the
         # highest values (e.g. anomalies) end up on top.
         self._order = np.zeros(0, np.intp)
+        self._finite = np.zeros(0, bool)
+        self._raster_colours: np.ndarray | None = None  # packed, in paint order
 
     # -- data -------------------------------------------------------------
     @property
@@ -86,6 +89,7 @@ class PointsLayer:
     def set_data(self, xy: np.ndarray, labels: np.ndarray | None, n_classes: int) -> None:
         """Replace all points; labels are 0..n_classes-1 or None."""
         self.xy = xy
+        self._finite = np.isfinite(xy).all(axis=1)
         self.labels = labels
         self.class_colours = categorical_colours(n_classes)
         self.class_visible = np.ones(n_classes, bool)
@@ -96,6 +100,7 @@ class PointsLayer:
     def move(self, xy: np.ndarray) -> None:
         """New positions for the same points; colours and order are kept."""
         self.xy = xy
+        self._finite = np.isfinite(xy).all(axis=1)
         self.refresh(colours_changed=False)
 
     def set_value_colouring(self, colouring: ValueColouring | None) -> None:
@@ -112,7 +117,7 @@ class PointsLayer:
     def set_class_visible(self, visible: np.ndarray) -> None:
         """Which classes are drawn (bool per class)."""
         self.class_visible = np.asarray(visible, bool).copy()
-        self.refresh()
+        self.refresh(colours_changed=False)
 
     def set_opacity(self, opacity: float) -> None:
         """Opacity of all points (lowered over a backdrop image)."""
@@ -124,7 +129,7 @@ class PointsLayer:
     def set_raster_threshold(self, threshold: int) -> None:
         """Visible-point count above which points are rasterised."""
         self.raster_threshold = threshold
-        self.refresh()
+        self.refresh(colours_changed=False)
 
     # -- derived ----------------------------------------------------------
     def point_visible(self) -> np.ndarray | None:
@@ -170,7 +175,12 @@ class PointsLayer:
 
     # -- drawing ----------------------------------------------------------
     def refresh(self, colours_changed: bool = True) -> None:
-        """Rebuild whichever renderer fits the current visible count."""
+        """Rebuild whichever renderer fits the current visible count.
+
+        ``colours_changed=False`` (only positions moved) lets the raster reuse
+        its packed colours."""
+        if colours_changed:
+            self._raster_colours = None
         if self.visible_count() > self.raster_threshold:
             self._hide_scatter()
             self._update_raster()
@@ -180,20 +190,31 @@ class PointsLayer:
             self._raster.set_points(np.zeros(0), np.zeros(0), np.zeros(1, np.uint32), None)
             self._update_scatter()
 
+    def _drawable(self) -> np.ndarray | None:
+        """(N,) bool of points to draw (shown class, finite position) or None."""
+        mask = self.point_visible()
+        if self._finite.all():
+            return mask
+        return self._finite if mask is None else mask & self._finite
+
     def _update_raster(self) -> None:
         order = self._order
+        if self._raster_colours is None:
+            colours = np.empty(self.count + 1, np.uint32)
+            colours[:-1] = pack_argb32(self.point_rgba()[order])
+            colours[-1] = 0  # the empty pixel
+            self._raster_colours = colours
         xy = self.xy[order]
-        rgba = self.point_rgba()[order]
-        colours = np.empty(self.count + 1, np.uint32)
-        colours[:-1] = pack_argb32(rgba)
-        colours[-1] = 0
-        mask = self.point_visible()
+        if not self._finite.all():
+            # Hidden via `keep` anyway; zeros keep NaN out of the int casts.
+            xy[~self._finite[order]] = 0.0
+        mask = self._drawable()
         keep = None if mask is None else mask[order]
-        self._raster.set_points(xy[:, 0], xy[:, 1], colours, keep)
+        self._raster.set_points(xy[:, 0], xy[:, 1], self._raster_colours, keep)
 
     def _groups(self) -> list[tuple[np.ndarray, tuple[int, ...], float]]:
         """(point indices, rgba, z) per scatter item in the current mode."""
-        mask = self.point_visible()
+        mask = self._drawable()
         vc = self.value_colouring
         if vc is not None:
             rows = value_indices(vc.values, vc.vmin, vc.vmax)
@@ -209,12 +230,14 @@ class PointsLayer:
                 groups.append((idx, rgba, POINTS_Z + (b + 1) * 1e-3))
             return groups
         if self.labels is None:
-            return [(np.arange(self.count), UNLABELLED_COLOUR, POINTS_Z)]
-        order = np.argsort(self.labels, kind="stable")
+            idx = np.arange(self.count) if mask is None else np.flatnonzero(mask)
+            return [(idx, UNLABELLED_COLOUR, POINTS_Z)]
+        shown = np.arange(self.count) if mask is None else np.flatnonzero(mask)
+        order = shown[np.argsort(self.labels[shown], kind="stable")]
         bounds = np.searchsorted(self.labels[order], np.arange(len(self.class_colours) + 1))
         groups = []
         for k, colour in enumerate(self.class_colours):
-            idx = order[bounds[k] : bounds[k + 1]] if self.class_visible[k] else order[:0]
+            idx = order[bounds[k] : bounds[k + 1]]
             groups.append((idx, tuple(int(c) for c in colour), POINTS_Z + k * 1e-3))
         return groups
 

@@ -9,11 +9,14 @@ that image is blitted at device resolution. Re-rasterising happens inside
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
+
+_log = logging.getLogger(__name__)
 
 # Dot radius (pixels) by how many points are inside the view: dense views get
 # small dots so structure stays visible, sparse (zoomed-in) views get dots about
@@ -28,6 +31,11 @@ def dot_radius(points_in_view: int) -> int:
         if points_in_view > above:
             return radius
     return _SPARSE_RADIUS
+
+
+def _device_radius(radius: int, pixel_ratio: float) -> int:
+    """A radius in logical pixels, in device pixels (same dot diameter)."""
+    return max(1, round((radius + 0.5) * pixel_ratio - 0.5))
 
 
 def _max_along(a: np.ndarray, radius: int, axis: int) -> np.ndarray:
@@ -50,10 +58,13 @@ def _dilate_disc(rank: np.ndarray, radius: int) -> np.ndarray:
     covers, i.e. painter's-algorithm order."""
     if radius <= 1:
         return _max_along(_max_along(rank, radius, 1), radius, 0)
+    # Half-width of the disc at each row offset; a rectangle whose width equals
+    # the next one's lies inside it and is skipped.
+    widths = [math.floor(math.sqrt((radius + 0.5) ** 2 - dy**2)) for dy in range(radius + 1)]
+    rows = [dy for dy in range(radius + 1) if dy == radius or widths[dy] > widths[dy + 1]]
     out = None
-    for dy in range(radius + 1):
-        half_w = math.floor(math.sqrt((radius + 0.5) ** 2 - dy**2))
-        part = _max_along(_max_along(rank, half_w, 1), dy, 0)
+    for dy in rows:
+        part = _max_along(_max_along(rank, widths[dy], 1), dy, 0)
         out = part if out is None else np.maximum(out, part, out=out)
     return out
 
@@ -67,6 +78,7 @@ def rasterise(
     offset: tuple[float, float],
     size: tuple[int, int],
     radius: int | None = None,
+    pixel_ratio: float = 1.0,
 ) -> tuple[np.ndarray, int]:
     """Paint points as opaque dots, in array order (later points on top).
 
@@ -77,6 +89,8 @@ def rasterise(
     scale, offset: pixel = data * scale + offset, per axis (no rotation).
     size: (width, height) of the image in pixels.
     radius: dot radius in pixels, or None to pick by the number of points in view.
+    pixel_ratio: device pixels per logical pixel; dots grow with it so they
+        keep their on-screen size on high-DPI screens.
     Returns the (height, width) uint32 image and the number of points in view.
     """
     width, height = size
@@ -84,7 +98,7 @@ def rasterise(
     if n == 0 or width <= 0 or height <= 0:
         return np.zeros((max(height, 0), max(width, 0)), np.uint32), 0
     # Paint into a margin so dots of points just outside the view still reach in.
-    pad = _SPARSE_RADIUS
+    pad = _device_radius(_SPARSE_RADIUS, pixel_ratio)
     wp, hp = width + 2 * pad, height + 2 * pad
     px = xs * np.float32(scale[0])
     px += np.float32(offset[0] + pad)
@@ -111,7 +125,7 @@ def rasterise(
     ranks[flat] = np.arange(n, dtype=np.int32)
     rank = ranks[:dump].reshape(hp, wp)
     in_view = int(np.count_nonzero(inside))
-    r = dot_radius(in_view) if radius is None else radius
+    r = _device_radius(dot_radius(in_view) if radius is None else radius, pixel_ratio)
     rank = _dilate_disc(rank, r)[pad : pad + height, pad : pad + width]
     # rank -1 (empty) picks colours[-1]: transparent.
     return colours[rank], in_view
@@ -187,6 +201,14 @@ class RasterScatterItem(pg.GraphicsObject):
         self.update()
 
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        # An exception escaping a paint override takes PySide6 6.12 down with a
+        # segfault; log it and skip the frame instead.
+        try:
+            self._paint(painter)
+        except Exception:
+            _log.exception("rasterising the latent map failed")
+
+    def _paint(self, painter: QtGui.QPainter) -> None:
         if self._xs.size == 0:
             return
         vb = self.getViewBox()
@@ -208,7 +230,14 @@ class RasterScatterItem(pg.GraphicsObject):
             t0 = QtCore.QElapsedTimer()
             t0.start()
             image, self.points_in_view = rasterise(
-                self._xs, self._ys, self._colours, self._keep, scale, offset, (width, height)
+                self._xs,
+                self._ys,
+                self._colours,
+                self._keep,
+                scale,
+                offset,
+                (width, height),
+                pixel_ratio=dpr,
             )
             self._cache_array = image  # QImage does not own the buffer
             fmt = QtGui.QImage.Format.Format_ARGB32_Premultiplied

@@ -25,9 +25,20 @@ class MapViewBox(pg.ViewBox):
     def __init__(self, **kwargs) -> None:
         super().__init__(enableMenu=False, lockAspect=True, **kwargs)
 
+    def updateViewRange(self, forceX: bool = False, forceY: bool = False) -> None:
+        super().updateViewRange(forceX, forceY)
+        # pyqtgraph defers the new transform to the next paint; applying it then
+        # moves every item mid-paint and schedules a second full repaint. Apply
+        # it now so one view change costs one paint.
+        self.updateMatrix()
+
     def mouseClickEvent(self, ev) -> None:
         if ev.button() != _LEFT:
             ev.accept()  # swallow right/middle clicks: no context menu
+            return
+        # The axes forward their clicks here; a click on an axis is not a place.
+        if not self.sceneBoundingRect().contains(ev.scenePos()):
+            ev.ignore()
             return
         ev.accept()
         if ev.double():
@@ -38,6 +49,9 @@ class MapViewBox(pg.ViewBox):
 
     def mouseDragEvent(self, ev, axis=None) -> None:
         if ev.button() == _LEFT:
+            if axis is not None:  # a drag that started on an axis
+                ev.ignore()
+                return
             ev.accept()
             pos = self.mapToView(ev.pos())
             self.left_dragged.emit(pos.x(), pos.y(), ev.isFinish())
@@ -51,5 +65,9 @@ class MapViewBox(pg.ViewBox):
         inverse = fn.invertQTransform(self.childGroup.transform())
         shift = inverse.map(delta) - inverse.map(QtCore.QPointF(0, 0))
         self._resetTarget()
-        self.translateBy(x=shift.x(), y=shift.y())
+        # A drag on an axis (axis 0 or 1) pans along that axis only.
+        self.translateBy(
+            x=None if axis == 1 else shift.x(),
+            y=None if axis == 0 else shift.y(),
+        )
         self.sigRangeChangedManually.emit(self.state["mouseEnabled"])

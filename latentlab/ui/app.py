@@ -1,0 +1,23 @@
+"""Starting the desktop app."""
+
+from __future__ import annotations
+
+import sys
+
+
+def run_app(checkpoint: str | None = None, argv: list[str] | None = None) -> int:
+    """Show the main window at once, load PyTorch behind it, open ``checkpoint`` if given."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("LatentLab")
+    app.setOrganizationName("LatentLab")
+
+    from latentlab.ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    window.load_torch_in_background()
+    if checkpoint:
+        window.open_checkpoint(checkpoint)
+    return app.exec()

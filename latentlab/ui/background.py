@@ -1,0 +1,42 @@
+"""Running a job on the thread pool, with its results delivered on the GUI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QThreadPool
+from superqt.utils import create_worker
+
+
+def start_job(
+    func: Callable[..., Any],
+    *args: Any,
+    on_result: Callable[[Any], None] | None = None,
+    on_yield: Callable[[Any], None] | None = None,
+    on_error: Callable[[Exception], None] | None = None,
+    on_finished: Callable[[], None] | None = None,
+):
+    """Run ``func(*args)`` (a function or a generator) on the global thread pool.
+
+    Signals are queued to the GUI thread. The job is handed to the pool at once (superqt
+    delays it when no event loop runs yet), so ``QThreadPool.waitForDone`` at exit always
+    sees it.
+    """
+    # With an error handler, superqt must not also re-raise the error on the GUI thread.
+    worker = create_worker(func, *args, _start_thread=False, _ignore_errors=on_error is not None)
+    if on_result is not None:
+        worker.returned.connect(on_result)
+    if on_yield is not None:
+        worker.yielded.connect(on_yield)
+    if on_error is not None:
+        worker.errored.connect(on_error)
+    if on_finished is not None:
+        worker.finished.connect(on_finished)
+    QThreadPool.globalInstance().start(worker)
+    return worker
+
+
+def wait_for_jobs(timeout_ms: int = 30_000) -> bool:
+    """Block until every job has ended (training stops between steps); True if all did."""
+    return QThreadPool.globalInstance().waitForDone(timeout_ms)

@@ -1,0 +1,141 @@
+"""Long jobs the app runs on worker threads: plain functions and generators, no Qt.
+
+The app runs them with superqt's workers; records come back to the GUI thread through queued
+signals. Models handed to the GUI are copies in eval mode on the CPU, used read-only, so
+exploring never touches the weights that training is updating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from latentlab.ui.training_request import TrainingRequest
+
+MapPoints = Literal["test", "all"]
+MAX_MAP_POINTS = 200_000
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """The dataset is loaded and the model built: what the training view needs to set up."""
+
+    kind: str
+    loss_names: tuple[str, ...]
+    epochs: int
+    total_steps: int
+    run_dir: str
+    device: str
+    dataset: Any  # ImageSet
+    dataset_info: Any  # DatasetInfo
+    trainer: Any  # Trainer: only to save from the GUI thread once the run has ended
+
+
+@dataclass(frozen=True)
+class ModelSnapshot:
+    """A read-only CPU copy of the weights at an epoch end, for the map and the previews."""
+
+    model: Any  # LatentModel
+    epoch: int
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class OpenedModel:
+    """A checkpoint opened for exploring, with its dataset when that could be loaded."""
+
+    path: Path
+    model: Any  # LatentModel
+    dataset: Any | None  # ImageSet
+    dataset_info: Any  # DatasetInfo
+    warning: str | None  # e.g. the dataset could not be found
+
+
+def training_job(request: TrainingRequest, control: Any) -> Iterator[object]:
+    """Load the data, build the trainer, train; yields RunStarted, the trainer's records, and
+    a ModelSnapshot after every epoch and at the end."""
+    from latentlab.training import EpochFinished, Trainer, TrainingFinished, describe_device
+    from latentlab.training.data_source import open_dataset
+
+    dataset, info = open_dataset(
+        request.dataset_spec,
+        data_root=request.data_root,
+        image_size=request.image_size,
+        channels=request.channels,
+    )
+    trainer = Trainer(
+        request.model_config,
+        request.train_config,
+        dataset,
+        dataset_info=info,
+        run_dir=request.run_dir,
+        control=control,
+    )
+    yield RunStarted(
+        kind=request.model_config.kind,
+        loss_names=trainer.objective.loss_names,
+        epochs=request.train_config.epochs,
+        total_steps=trainer.total_steps,
+        run_dir=request.run_dir,
+        device=describe_device(trainer.device),
+        dataset=dataset,
+        dataset_info=info,
+        trainer=trainer,
+    )
+    for record in trainer.run():
+        yield record
+        if isinstance(record, EpochFinished):
+            yield ModelSnapshot(snapshot_model(trainer), epoch=record.epoch)
+        elif isinstance(record, TrainingFinished):
+            yield ModelSnapshot(snapshot_model(trainer), epoch=trainer.epoch, final=True)
+
+
+def snapshot_model(trainer: Any) -> Any:
+    """A CPU copy of the trainer's model in eval mode."""
+    from latentlab.models import build_model
+
+    model = build_model(trainer.model_config, trainer.dataset.image_shape)
+    model.load_state_dict(trainer.weights_snapshot())
+    return model.eval()
+
+
+def open_model_job(path: str | Path) -> OpenedModel:
+    """Load a checkpoint (never runs code from it) and, if possible, the dataset it was
+    trained on."""
+    from latentlab.training import load_checkpoint
+    from latentlab.training.data_source import reopen_dataset
+
+    checkpoint = load_checkpoint(path)
+    dataset, warning = None, None
+    try:
+        dataset = reopen_dataset(checkpoint.dataset)
+    except Exception as error:  # the model still opens: the map then shows prior samples
+        warning = (
+            f"The dataset '{checkpoint.dataset.name}' could not be loaded ({error}); the map "
+            "shows samples from the prior instead."
+        )
+    if dataset is not None and dataset.image_shape != checkpoint.image_shape:
+        warning = f"The dataset's images {dataset.image_shape} do not fit the model; not shown."
+        dataset = None
+    return OpenedModel(
+        path=Path(path),
+        model=checkpoint.model,
+        dataset=dataset,
+        dataset_info=checkpoint.dataset,
+        warning=warning,
+    )
+
+
+def map_job(model: Any, dataset: Any | None, points: MapPoints = "test") -> Any:
+    """Encode the dataset (the test split, or everything) and project it: a LatentMapData.
+    Models without an encoder, or without a dataset, get a map of prior samples."""
+    from latentlab.projection import build_map, encode_dataset, sample_prior
+
+    if dataset is None or not model.has_encoder:
+        return build_map(sample_prior(model, 2_000))
+    images = dataset
+    if points == "test" and bool(dataset.test_mask.any()):
+        images = dataset.split("test")
+    return build_map(encode_dataset(model, images, max_points=MAX_MAP_POINTS))

@@ -1,0 +1,406 @@
+"""The main window: a latent map in the middle, docks around it, menus on top.
+
+Importing this module must stay cheap (no torch): the window is shown first and PyTorch is
+loaded on a background thread while the user reads the welcome page.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+)
+
+from latentlab.ui.background import start_job, wait_for_jobs
+from latentlab.ui.explorer import Explorer
+from latentlab.ui.interpolation_dock import InterpolationDock
+from latentlab.ui.latent_map import LatentMap
+from latentlab.ui.preview_dock import PreviewDock
+from latentlab.ui.training_controller import TrainingController
+from latentlab.ui.training_dock import TrainingDock
+from latentlab.ui.welcome_page import WelcomePage
+
+CHECKPOINT_FILTER = "LatentLab checkpoints (*.safetensors);;All files (*)"
+MAX_RECENT_FILES = 8
+
+
+class MainWindow(QMainWindow):
+    """LatentLab's window. ``open_checkpoint``, ``start_training`` and the docks are the
+    public surface that menus, drops and tests use."""
+
+    torch_ready = Signal()
+    model_opened = Signal(str)  # a description of what is now explored
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("LatentLab")
+        self.setAcceptDrops(True)
+        self.settings = settings or QSettings("LatentLab", "LatentLab")
+        self.error_box: QMessageBox | None = None
+        self.last_error: str = ""
+        self._torch_loaded = False
+        self._pending_open: str | None = None
+
+        self.welcome = WelcomePage()
+        self.map = LatentMap()
+        self.central = QStackedWidget()
+        self.central.addWidget(self.welcome)
+        self.central.addWidget(self.map)
+        self.setCentralWidget(self.central)
+
+        self.preview_dock = PreviewDock(self)
+        self.training_dock = TrainingDock(self)
+        self.interpolation_dock = InterpolationDock(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.preview_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.interpolation_dock)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.training_dock)
+
+        self.explorer = Explorer(self.map, self.preview_dock, self.interpolation_dock, self)
+        self.training = TrainingController(self.training_dock, self)
+        self._build_status_bar()
+        self._build_menus()
+        self._connect()
+        self._restore_settings()
+
+    # -- start-up -----------------------------------------------------------------------
+
+    def load_torch_in_background(self) -> None:
+        """Import PyTorch on a thread so the window is usable at once; buttons that need it
+        wait for ``torch_ready``."""
+        self.welcome.set_busy("Loading PyTorch…")
+
+        def load() -> None:
+            import latentlab.projection  # noqa: F401  (pulls in torch and the models)
+            import latentlab.training.trainer  # noqa: F401
+
+            self.torch_ready.emit()  # queued to the GUI thread
+
+        threading.Thread(target=load, name="import torch", daemon=True).start()
+
+    def _on_torch_ready(self) -> None:
+        from latentlab.training import describe_device, pick_device
+
+        self._torch_loaded = True
+        self.welcome.set_busy("")
+        self.device_label.setText(describe_device(pick_device("auto")))
+        if self._pending_open:
+            path, self._pending_open = self._pending_open, None
+            self.open_checkpoint(path)
+
+    # -- actions ------------------------------------------------------------------------
+
+    def quick_train(self) -> None:
+        """One click: a VAE on the built-in digits with its preset."""
+        from latentlab.ui.training_request import default_request
+
+        self.start_training(default_request())
+
+    def new_training(self) -> None:
+        from latentlab.ui.training_dialog import TrainingDialog
+
+        dialog = TrainingDialog(self)
+        if dialog.exec():
+            self.start_training(dialog.request())
+
+    def start_training(self, request: Any) -> None:
+        self.training_dock.show()
+        self.training_dock.raise_()
+        self.training.start(request)
+        self.status.showMessage(f"Loading {request.dataset_spec} and building the model…")
+
+    def ask_open_checkpoint(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open checkpoint", self._last_folder(), CHECKPOINT_FILTER
+        )
+        if path:
+            self.open_checkpoint(path)
+
+    def open_checkpoint(self, path: str | Path) -> None:
+        """Open a checkpoint on a worker; the map fills when it has been encoded."""
+        from latentlab.ui.jobs import open_model_job
+
+        path = str(path)
+        if not self._torch_loaded:
+            self._pending_open = path  # opened as soon as PyTorch is loaded
+            return
+        self.status.showMessage(f"Opening {path}…")
+        start_job(
+            open_model_job,
+            path,
+            on_result=self._on_model_opened,
+            on_error=lambda error: self.show_error("Could not open the checkpoint", str(error)),
+        )
+
+    def _on_model_opened(self, opened: Any) -> None:
+        self._remember_recent(str(opened.path))
+        self.model_label.setText(_describe_model(opened.model, opened.dataset_info.name))
+        self.explorer.set_model(opened.model, opened.dataset)
+        self.setWindowTitle(f"LatentLab — {opened.path.name}")
+        self.model_opened.emit(str(opened.path))
+        if opened.warning:
+            self.show_error("Dataset not available", opened.warning)
+
+    def save_checkpoint(self) -> None:
+        run = self.training.run
+        if run is None:
+            self.show_error(
+                "Nothing to save", "Train a model first; opened checkpoints are already saved."
+            )
+            return
+        default = str(Path(run.run_dir) / "checkpoint-saved.safetensors")
+        path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint", default, CHECKPOINT_FILTER)
+        if path:
+            self.training.save(path)
+
+    def export_preview(self) -> None:
+        image = self.explorer.preview_image
+        if image is None:
+            self.show_error("Nothing to export", "Click the map first to decode an image.")
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export image", str(Path(self._last_folder()) / "latentlab.png"), "PNG (*.png)"
+        )
+        if path:
+            from latentlab.training.grids import save_png
+
+            save_png(image, path, scale=max(1, 256 // image.shape[0]))
+            self.status.showMessage(f"Saved {path}", 5000)
+
+    def show_error(self, title: str, message: str) -> None:
+        """A non-blocking message box: workers' errors never stop the app."""
+        self.last_error = f"{title}: {message}"
+        self.status.showMessage(self.last_error, 10000)
+        if self.error_box is not None:
+            self.error_box.close()
+        self.error_box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=self)
+        self.error_box.setWindowModality(Qt.WindowModality.WindowModal)
+        self.error_box.open()
+
+    def show_about(self) -> None:
+        from latentlab.ui.about import about_text
+
+        QMessageBox.about(self, "About LatentLab", about_text())
+
+    # -- wiring -------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        self.torch_ready.connect(self._on_torch_ready)
+        self.welcome.quick_train_requested.connect(self.quick_train)
+        self.welcome.open_requested.connect(self.ask_open_checkpoint)
+        self.welcome.new_training_requested.connect(self.new_training)
+        self.training_dock.start_requested.connect(self.new_training)
+        self.training_dock.save_requested.connect(self.save_checkpoint)
+        self.preview_dock.export_requested.connect(self.export_preview)
+
+        self.training.run_started.connect(self._on_run_started)
+        self.training.model_updated.connect(
+            lambda snapshot: self.explorer.set_model(
+                snapshot.model, self.training.run.dataset, keep_view=True
+            )
+        )
+        self.training.run_finished.connect(
+            lambda record: self.status.showMessage(record.message, 10000)
+        )
+        self.training.error_raised.connect(self.show_error)
+        self.training.checkpoint_saved.connect(
+            lambda path: self.status.showMessage(f"Checkpoint saved: {path}", 8000)
+        )
+        self.explorer.error_raised.connect(self.show_error)
+        self.explorer.map_ready.connect(self._on_map_ready)
+        self.explorer.decode_timed.connect(
+            lambda ms: self.decode_label.setText(f"decode {ms:.1f} ms")
+        )
+        self.explorer.busy_changed.connect(self._on_busy)
+
+    def _on_run_started(self, run: Any) -> None:
+        self.device_label.setText(run.device)
+        self.status.showMessage(f"Training on {run.dataset.name}; the map appears after epoch 1.")
+        self.setWindowTitle(f"LatentLab — training {run.kind} on {run.dataset.name}")
+
+    def _on_map_ready(self, data: Any) -> None:
+        if self.central.currentWidget() is not self.map:
+            self.central.setCurrentWidget(self.map)
+            # The map was fitted while hidden, at another size: fit it again once laid out.
+            QTimer.singleShot(0, self._fit_map_once_shown)
+        self.points_label.setText(f"{len(data.cloud):,} points ({data.cloud.source})")
+        if self.training.run is not None and self.explorer.model is not None:
+            self.model_label.setText(
+                _describe_model(self.explorer.model, self.training.run.dataset.name)
+            )
+
+    def _fit_map_once_shown(self) -> None:
+        self.map.reset_view()
+        self.explorer.remember_auto_view()
+
+    def _on_busy(self, message: str) -> None:
+        self.busy_label.setText(message)
+
+    # -- menus, status bar --------------------------------------------------------------
+
+    def _build_status_bar(self) -> None:
+        self.status = self.statusBar()
+        self.busy_label = QLabel("")
+        self.device_label = QLabel("device: …")
+        self.model_label = QLabel("no model")
+        self.points_label = QLabel("")
+        self.decode_label = QLabel("")
+        for label in (
+            self.busy_label,
+            self.device_label,
+            self.model_label,
+            self.points_label,
+            self.decode_label,
+        ):
+            self.status.addPermanentWidget(label)
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        self._add(file_menu, "&New training…", self.new_training, QKeySequence.StandardKey.New)
+        self._add(file_menu, "&Train a VAE on digits", self.quick_train, "Ctrl+T")
+        self._add(
+            file_menu, "&Open checkpoint…", self.ask_open_checkpoint, QKeySequence.StandardKey.Open
+        )
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self._add(
+            file_menu, "&Save checkpoint…", self.save_checkpoint, QKeySequence.StandardKey.Save
+        )
+        self._add(file_menu, "&Export image…", self.export_preview, "Ctrl+E")
+        file_menu.addSeparator()
+        self._add(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._refresh_recent_menu()
+
+        view = menus.addMenu("&View")
+        projection = view.addMenu("&Projection")
+        pca = QAction("PCA (2-D latents: the latent plane itself)", self, checkable=True)
+        pca.setChecked(True)
+        projection.addAction(pca)
+        colour = view.addMenu("&Colour by")
+        colour_group = QActionGroup(self)
+        for text, mode, key in (
+            ("&Label", "label", "Ctrl+1"),
+            ("&Reconstruction error", "value", "Ctrl+2"),
+        ):
+            action = self._add(colour, text, lambda m=mode: self.explorer.set_colour_mode(m), key)
+            action.setCheckable(True)
+            action.setChecked(mode == "label")
+            colour_group.addAction(action)
+        points = view.addMenu("&Points")
+        points_group = QActionGroup(self)
+        for text, value in (("&Test split", "test"), ("&All points", "all")):
+            action = self._add(points, text, lambda v=value: self.explorer.set_points(v))
+            action.setCheckable(True)
+            action.setChecked(value == "test")
+            points_group.addAction(action)
+        inverse = view.addMenu("&Click decodes")
+        inverse_group = QActionGroup(self)
+        for text, value in (
+            ("&Exact inverse (other components at the mean)", "exact"),
+            ("&Nearest data points", "neighbours"),
+        ):
+            action = self._add(inverse, text, lambda v=value: self._set_inverse(v))
+            action.setCheckable(True)
+            action.setChecked(value == "exact")
+            inverse_group.addAction(action)
+        self.backdrop_action = self._add(
+            view, "Manifold &backdrop", self.explorer.set_backdrop_enabled, "Ctrl+B"
+        )
+        self.backdrop_action.setCheckable(True)
+        self._add(view, "&Reset map view", self.map.reset_view, "Home")
+        view.addSeparator()
+        for dock in (self.preview_dock, self.training_dock, self.interpolation_dock):
+            view.addAction(dock.toggleViewAction())
+
+        help_menu = menus.addMenu("&Help")
+        self._add(help_menu, "&About LatentLab", self.show_about)
+
+    def _add(self, menu, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda checked=False: _call(slot, checked))
+        menu.addAction(action)
+        return action
+
+    def _set_inverse(self, method: str) -> None:
+        self.explorer.inverse_method = method
+
+    # -- settings, recent files, drops, close ------------------------------------------
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 860)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        else:  # first run: give the map the room, the docks what they need
+            self.resizeDocks([self.training_dock], [400], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.preview_dock], [340], Qt.Orientation.Horizontal)
+            self.resizeDocks(
+                [self.preview_dock, self.interpolation_dock], [380, 420], Qt.Orientation.Vertical
+            )
+
+    def _remember_recent(self, path: str) -> None:
+        recent = [p for p in self._recent_files() if p != path]
+        self.settings.setValue("recent_files", [path, *recent][:MAX_RECENT_FILES])
+        self.settings.setValue("last_folder", str(Path(path).parent))
+        self._refresh_recent_menu()
+
+    def _recent_files(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self._recent_files()
+        for path in recent:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda checked=False, p=path: self.open_checkpoint(p))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _last_folder(self) -> str:
+        return str(self.settings.value("last_folder", str(Path.home())))
+
+    def dragEnterEvent(self, event) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.open_checkpoint(url.toLocalFile())
+                event.acceptProposedAction()
+                return
+
+    def closeEvent(self, event) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.training.shutdown()
+        self.explorer.shutdown()
+        wait_for_jobs()
+        super().closeEvent(event)
+
+
+def _call(slot, checked: bool) -> None:
+    """Menu actions call slots with or without the 'checked' flag, as each expects."""
+    try:
+        slot(checked)
+    except TypeError:
+        slot()
+
+
+def _describe_model(model: Any, dataset_name: str) -> str:
+    config = model.config
+    return f"{config.kind} ({config.architecture}), latent {config.latent_dim}, {dataset_name}"

@@ -1,0 +1,99 @@
+"""The Preview pane: the image decoded where the user clicked, and the point under the mouse."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from latentlab.ui.image_view import ImageView
+
+
+class PreviewDock(QDockWidget):
+    """Shows the decoded preview and, while hovering a data point, its image and
+    reconstruction. Buttons hand the preview to the interpolation (A / B)."""
+
+    use_as_keypoint_requested = Signal(int)  # 0 = A, 1 = B
+    export_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Preview", parent)
+        self.setObjectName("PreviewDock")
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(8, 8, 8, 8)
+
+        self.preview = ImageView("Click anywhere on the map to decode that place.", minimum=160)
+        layout.addWidget(self.preview, stretch=3)
+        self.caption = QLabel("")
+        self.caption.setWordWrap(True)
+        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.caption)
+
+        buttons = QHBoxLayout()
+        self.use_as_a = QPushButton("Use as A")
+        self.use_as_b = QPushButton("Use as B")
+        self.export = QPushButton("Export…")
+        for button in (self.use_as_a, self.use_as_b, self.export):
+            button.setEnabled(False)
+            buttons.addWidget(button)
+        self.use_as_a.setToolTip("Make this image the start of the interpolation")
+        self.use_as_b.setToolTip("Make this image the end of the interpolation")
+        self.export.setToolTip("Save the preview image as PNG")
+        self.use_as_a.clicked.connect(lambda: self.use_as_keypoint_requested.emit(0))
+        self.use_as_b.clicked.connect(lambda: self.use_as_keypoint_requested.emit(1))
+        self.export.clicked.connect(self.export_requested)
+        layout.addLayout(buttons)
+
+        hover = QGridLayout()
+        self.hover_title = QLabel("Hover a point to see it and its reconstruction")
+        self.hover_title.setStyleSheet("color: palette(mid);")
+        hover.addWidget(self.hover_title, 0, 0, 1, 2)
+        self.hover_image = ImageView("", minimum=72)
+        self.hover_reconstruction = ImageView("", minimum=72)
+        hover.addWidget(self.hover_image, 1, 0)
+        hover.addWidget(self.hover_reconstruction, 1, 1)
+        self.hover_labels = (QLabel("data"), QLabel("reconstruction"))
+        for column, label in enumerate(self.hover_labels):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            hover.addWidget(label, 2, column)
+        layout.addLayout(hover, stretch=1)
+        self.setWidget(body)
+
+    def show_preview(self, image: np.ndarray, caption: str) -> None:
+        self.preview.set_image(image)
+        self.caption.setText(caption)
+        for button in (self.use_as_a, self.use_as_b, self.export):
+            button.setEnabled(True)
+
+    def clear(self) -> None:
+        self.preview.set_image(None)
+        self.caption.setText("")
+        self.clear_hover()
+        for button in (self.use_as_a, self.use_as_b, self.export):
+            button.setEnabled(False)
+
+    def show_hover(self, image: np.ndarray, title: str) -> None:
+        self.hover_title.setText(title)
+        self.hover_image.set_image(image)
+        self.hover_reconstruction.set_image(None)
+
+    def show_hover_reconstruction(self, image: np.ndarray | None) -> None:
+        self.hover_reconstruction.set_image(image)
+
+    def clear_hover(self) -> None:
+        self.hover_title.setText("Hover a point to see it and its reconstruction")
+        self.hover_image.set_image(None)
+        self.hover_reconstruction.set_image(None)
+
+    def set_has_encoder(self, has_encoder: bool) -> None:
+        """GAN samples have no reconstruction: say so instead of showing an empty box."""
+        self.hover_labels[1].setText("reconstruction" if has_encoder else "(no encoder)")

@@ -1,0 +1,233 @@
+"""The desktop app as a user meets it: launch, one-click training, clicking the map,
+interpolating, opening checkpoints, errors in workers, and a clean exit."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+import torch
+from PySide6.QtCore import QSettings, QThreadPool, Qt
+from PySide6.QtTest import QTest
+
+from latentlab.config import ModelConfig, TrainConfig
+from latentlab.latent import lerp
+from latentlab.projection import decode_latents
+from latentlab.training import DatasetInfo, Trainer
+from latentlab.ui.main_window import MainWindow
+from latentlab.ui.training_request import TrainingRequest
+
+TIMEOUT = 60_000
+
+
+@pytest.fixture(autouse=True)
+def _unthrottled_mouse():
+    old = pg.getConfigOption("mouseRateLimit")
+    pg.setConfigOption("mouseRateLimit", 0)  # synthetic mouse moves come faster than 10 ms
+    yield
+    pg.setConfigOption("mouseRateLimit", old)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.resize(1300, 850)
+    win.show()
+    qtbot.waitExposed(win)
+    with qtbot.waitSignal(win.torch_ready, timeout=TIMEOUT):
+        win.load_torch_in_background()
+    yield win
+    win.close()
+    assert QThreadPool.globalInstance().activeThreadCount() == 0, "a worker outlived the window"
+
+
+@pytest.fixture(scope="session")
+def digits_checkpoint(tmp_path_factory, digits):
+    """A small VAE trained for two epochs on the built-in digits."""
+    trainer = Trainer(
+        ModelConfig(kind="vae", latent_dim=8),
+        TrainConfig(epochs=2, batch_size=32),
+        digits,
+        dataset_info=DatasetInfo(name="digits", class_names=digits.class_names, spec="digits"),
+    )
+    for _ in trainer.run():
+        pass
+    return trainer.save(tmp_path_factory.mktemp("ckpt") / "digits.safetensors")
+
+
+def open_and_wait(qtbot, window, path):
+    with qtbot.waitSignal(window.explorer.map_ready, timeout=TIMEOUT):
+        window.open_checkpoint(path)
+
+
+def click_map(qtbot, window, x, y, modifier=Qt.KeyboardModifier.NoModifier):
+    viewport = window.map.plot_widget.viewport()
+    QTest.mouseClick(
+        viewport, Qt.MouseButton.LeftButton, modifier, window.map.data_to_viewport(x, y)
+    )
+
+
+def decoded_preview(qtbot, window, action):
+    """Run ``action`` and return the preview image it leads to."""
+    with qtbot.waitSignal(
+        window.explorer.decoder.decoded,
+        timeout=TIMEOUT,
+        check_params_cb=lambda r: r.channel == "preview",
+    ):
+        action()
+    return window.explorer.preview_image.copy()
+
+
+def test_the_app_starts_on_the_welcome_page(window):
+    assert window.isVisible()
+    assert window.central.currentWidget() is window.welcome
+    buttons = [window.welcome.quick_train, window.welcome.open_button, window.welcome.new_training]
+    assert [b.text() for b in buttons] == [
+        "Train a VAE on the built-in digits",
+        "Open checkpoint…",
+        "New training…",
+    ]
+    assert all(b.isEnabled() for b in buttons)
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus == ["&File", "&View", "&Help"]
+
+
+def test_one_click_digits_training_ends_with_a_map(qtbot, window, digits):
+    with qtbot.waitSignal(window.training.run_finished, timeout=120_000) as finished:
+        qtbot.mouseClick(window.welcome.quick_train, Qt.MouseButton.LeftButton)
+    assert finished.args[0].status == "completed"
+    qtbot.waitUntil(lambda: window.central.currentWidget() is window.map, timeout=TIMEOUT)
+    expected = int(digits.test_mask.sum())
+    qtbot.waitUntil(lambda: window.map.point_count() == expected, timeout=TIMEOUT)
+    assert f"{expected:,} points" in window.points_label.text()
+    assert "Epoch 20/20" in window.training_dock.progress_label.text()
+    assert window.training_dock.progress_bar.format().startswith("Done")
+
+
+def test_a_click_changes_the_preview_and_two_places_differ(qtbot, window, digits_checkpoint):
+    open_and_wait(qtbot, window, digits_checkpoint)
+    assert window.central.currentWidget() is window.map
+    x0, x1, y0, y1 = window.map.view_range()
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    first = decoded_preview(qtbot, window, lambda: click_map(qtbot, window, cx - 1.0, cy))
+    second = decoded_preview(qtbot, window, lambda: click_map(qtbot, window, cx + 1.0, cy + 0.5))
+    assert first.shape == (16, 16, 1)
+    assert np.abs(first.astype(int) - second.astype(int)).mean() > 1.0
+    marker = window.map.marker_position()
+    assert marker is not None and marker[0] == pytest.approx(cx + 1.0, abs=0.05)
+    # The preview shows what the exact inverse of that place decodes to.
+    latent = window.explorer.map_data.to_latent([[cx + 1.0, cy + 0.5]])
+    expected = decode_latents(window.explorer.model, latent)[0]
+    assert np.abs(expected.astype(int) - second.astype(int)).max() <= 3
+
+
+def test_dragging_decodes_continuously_and_ends_where_the_mouse_stops(
+    qtbot, window, digits_checkpoint
+):
+    open_and_wait(qtbot, window, digits_checkpoint)
+    viewport = window.map.plot_widget.viewport()
+    points = [(-1.0 + 0.25 * i, 0.1 * i) for i in range(9)]
+    QTest.mousePress(
+        viewport,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        window.map.data_to_viewport(*points[0]),
+    )
+    for x, y in points[1:]:
+        QTest.mouseMove(viewport, window.map.data_to_viewport(x, y))
+    QTest.mouseRelease(
+        viewport,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        window.map.data_to_viewport(*points[-1]),
+    )
+    last = window.explorer.map_data.to_latent([points[-1]])[0]
+    qtbot.waitUntil(
+        lambda: (
+            window.explorer.preview_latent is not None
+            and np.allclose(window.explorer.preview_latent, last, atol=0.05)
+        ),
+        timeout=TIMEOUT,
+    )
+
+
+def test_the_slider_shows_decode_of_lerp_a_b_t(qtbot, window, digits_checkpoint):
+    open_and_wait(qtbot, window, digits_checkpoint)
+    decoded_preview(qtbot, window, lambda: click_map(qtbot, window, -1.0, 0.0))
+    window.preview_dock.use_as_a.click()
+    decoded_preview(qtbot, window, lambda: click_map(qtbot, window, 1.0, 0.5))
+    window.preview_dock.use_as_b.click()
+    dock = window.interpolation_dock
+    a, b = dock.keypoints()
+    assert not np.allclose(a, b)
+
+    def frame_for(t):
+        return lambda r: (
+            r.channel == "interpolation" and np.allclose(r.latents[0], lerp(a, b, t), atol=1e-5)
+        )
+
+    with qtbot.waitSignal(
+        window.explorer.decoder.decoded, timeout=TIMEOUT, check_params_cb=frame_for(0.3)
+    ) as shown:
+        dock.slider.setValue(round(0.3 * dock.slider.maximum()))
+    expected = decode_latents(window.explorer.model, lerp(a, b, 0.3)[None])[0]
+    np.testing.assert_array_equal(shown.args[0].images[0], expected)
+    assert dock.frame_view.image() is not None
+    assert window.map.overlays.path_visible  # the path A -> B is drawn on the map
+
+
+def test_opening_a_checkpoint_fills_the_map(qtbot, window, digits_checkpoint, digits):
+    open_and_wait(qtbot, window, digits_checkpoint)
+    assert window.map.point_count() == int(digits.test_mask.sum())
+    assert "vae (conv), latent 8, digits" in window.model_label.text()
+    assert "digits.safetensors" in window.windowTitle()
+    assert window._recent_files()[0] == str(digits_checkpoint)
+
+
+def test_a_failing_worker_shows_its_error_and_the_app_stays_usable(
+    qtbot, window, tmp_path, digits_checkpoint
+):
+    request = TrainingRequest(
+        dataset_spec=f"folder:{tmp_path / 'no-such-folder'}",
+        data_root=None,
+        image_size=None,
+        channels=None,
+        model_config=ModelConfig(),
+        train_config=TrainConfig(epochs=1),
+        run_dir=str(tmp_path / "run"),
+    )
+    with qtbot.waitSignal(window.training.error_raised, timeout=TIMEOUT):
+        window.start_training(request)
+    assert "no-such-folder" in window.last_error
+    assert window.error_box is not None and window.error_box.isVisible()
+    qtbot.waitUntil(lambda: not window.training.running, timeout=TIMEOUT)
+    window.error_box.close()
+
+    bad = tmp_path / "weights.pt"
+    torch.save({"w": torch.zeros(1)}, bad)
+    with qtbot.waitSignal(window.explorer.map_ready, timeout=500, raising=False):
+        window.open_checkpoint(bad)
+    qtbot.waitUntil(lambda: "never unpickles" in window.last_error, timeout=TIMEOUT)
+    open_and_wait(qtbot, window, digits_checkpoint)  # still works afterwards
+    assert window.map.point_count() > 0
+
+
+def test_a_gan_checkpoint_maps_prior_samples(qtbot, window, tmp_path, digits):
+    trainer = Trainer(
+        ModelConfig(kind="dcgan", latent_dim=8),
+        TrainConfig(epochs=1),
+        digits,
+        dataset_info=DatasetInfo(name="digits", spec="digits"),
+    )
+    for _ in trainer.run():
+        pass
+    open_and_wait(qtbot, window, trainer.save(tmp_path / "gan.safetensors"))
+    assert window.map.point_count() == 2_000
+    image = decoded_preview(qtbot, window, lambda: click_map(qtbot, window, 0.0, 0.0))
+    assert image.shape == (16, 16, 1)
