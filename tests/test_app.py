@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 import torch
-from PySide6.QtCore import QSettings, QThreadPool, Qt
+from PySide6.QtCore import QSettings, Qt, QThreadPool
 from PySide6.QtTest import QTest
 
 from latentlab.config import ModelConfig, TrainConfig
@@ -231,3 +231,79 @@ def test_a_gan_checkpoint_maps_prior_samples(qtbot, window, tmp_path, digits):
     assert window.map.point_count() == 2_000
     image = decoded_preview(qtbot, window, lambda: click_map(qtbot, window, 0.0, 0.0))
     assert image.shape == (16, 16, 1)
+
+
+def test_dropping_a_checkpoint_on_the_window_opens_it(qtbot, window, digits_checkpoint):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(digits_checkpoint))])
+    drop = QDropEvent(
+        QPointF(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    with qtbot.waitSignal(window.explorer.map_ready, timeout=TIMEOUT):
+        window.dropEvent(drop)
+    assert window.map.point_count() > 0
+
+
+def test_recent_files_and_layout_are_remembered(qtbot, tmp_path, digits_checkpoint):
+    settings_file = str(tmp_path / "settings.ini")
+    first = MainWindow(QSettings(settings_file, QSettings.Format.IniFormat))
+    qtbot.addWidget(first)
+    first.show()
+    with qtbot.waitSignal(first.torch_ready, timeout=TIMEOUT):
+        first.load_torch_in_background()
+    with qtbot.waitSignal(first.explorer.map_ready, timeout=TIMEOUT):
+        first.open_checkpoint(digits_checkpoint)
+    first.training_dock.hide()
+    first.close()
+
+    second = MainWindow(QSettings(settings_file, QSettings.Format.IniFormat))
+    qtbot.addWidget(second)
+    second.show()
+    recent = [a.text() for a in second.recent_menu.actions()]
+    assert recent == [str(digits_checkpoint)]
+    assert not second.training_dock.isVisible()  # the dock layout came back as it was left
+    second.close()
+
+
+def test_the_manifold_backdrop_tiles_decoded_images_under_the_points(
+    qtbot, window, digits_checkpoint
+):
+    open_and_wait(qtbot, window, digits_checkpoint)
+    with qtbot.waitSignal(
+        window.explorer.decoder.decoded,
+        timeout=TIMEOUT,
+        check_params_cb=lambda r: r.channel == "backdrop",
+    ) as decoded:
+        window.backdrop_action.trigger()
+    result = decoded.args[0]
+    rows, columns = result.context[4], result.context[5]
+    assert rows * columns == len(result.images) >= 12
+    qtbot.waitUntil(lambda: window.map.overlays.backdrop_visible, timeout=TIMEOUT)
+    window.backdrop_action.trigger()
+    assert not window.map.overlays.backdrop_visible
+
+
+def test_hovering_a_point_shows_its_image_and_reconstruction(qtbot, window, digits_checkpoint):
+    open_and_wait(qtbot, window, digits_checkpoint)
+    x, y = window.explorer.map_data.xy[0]
+    with qtbot.waitSignal(
+        window.explorer.decoder.decoded,
+        timeout=TIMEOUT,
+        check_params_cb=lambda r: r.channel == "hover",
+    ):
+        QTest.mouseMove(window.map.plot_widget.viewport(), window.map.data_to_viewport(x, y))
+    hovered = window.map.hovered_index()
+    assert hovered >= 0
+    np.testing.assert_array_equal(
+        window.preview_dock.hover_image.image_array(),
+        window.explorer.map_data.cloud.images[hovered],
+    )
+    assert window.preview_dock.hover_reconstruction.image() is not None
+    assert "point #" in window.preview_dock.hover_title.text()

@@ -6,6 +6,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,12 @@ from PySide6 import QtCore, QtWidgets
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.presets import preset_for
 from latentlab.ui.training_dialog import TrainingDialog
-from latentlab.ui.training_request import TrainingRequest, default_request
+from latentlab.ui.training_request import (
+    TrainingRequest,
+    default_request,
+    default_run_dir,
+    parse_learning_rate,
+)
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
@@ -206,3 +212,42 @@ def test_train_button_accepts(dialog, qtbot):
         qtbot.mouseClick(dialog.train_button, LEFT)
     assert dialog.result() == QtWidgets.QDialog.DialogCode.Accepted
     assert dialog.request().dataset_spec == "digits"
+
+
+def test_initial_folder_request_keeps_size_and_channels(qtbot, tmp_path):
+    initial = TrainingRequest(
+        dataset_spec=f"folder:{tmp_path}",
+        data_root=None,
+        image_size=32,
+        channels=3,
+        model_config=ModelConfig(kind="ae", architecture="mlp", latent_dim=2, hidden_dim=128),
+        train_config=TrainConfig(epochs=3),
+        run_dir=str(tmp_path / "runs" / "old-run"),
+    )
+    dialog = TrainingDialog(initial=initial)
+    qtbot.addWidget(dialog)
+
+    request = dialog.request()
+    assert request.dataset_spec == initial.dataset_spec
+    assert (request.image_size, request.channels) == (32, 3)
+    assert request.model_config == initial.model_config
+    assert request.train_config.epochs == 3
+
+
+def test_learning_rate_text_and_run_folder_names():
+    assert parse_learning_rate("") is None
+    assert parse_learning_rate(" Default ") is None
+    assert parse_learning_rate("2e-4") == 2e-4
+    for bad in ("0", "-1", "nan", "inf", "fast"):
+        with pytest.raises(ValueError, match="positive number"):
+            parse_learning_rate(bad)
+    when = datetime(2025, 1, 2, 3, 4, 5)
+    assert default_run_dir("mnist", "vae", root="/r", when=when) == Path(
+        "/r/mnist-vae-20250102-030405"
+    )
+    assert default_run_dir("folder:/data/My Faces", "dcgan", root="/r", when=when).name == (
+        "my_faces-dcgan-20250102-030405"
+    )
+    assert default_run_dir("npz:~/sets/shapes.npz", "ae", root="/r", when=when).name == (
+        "shapes-ae-20250102-030405"
+    )

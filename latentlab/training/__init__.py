@@ -31,7 +31,27 @@ _EXPORTS = {
     "Trainer": "trainer",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "CHECKPOINT_SUFFIX",
+    "LAST_CHECKPOINT_NAME",
+    "Checkpoint",
+    "CheckpointError",
+    "CheckpointSaved",
+    "DatasetInfo",
+    "EpochFinished",
+    "PreviewGrids",
+    "ProgressRecord",
+    "StepProgress",
+    "Trainer",
+    "TrainingControl",
+    "TrainingFinished",
+    "TrainingState",
+    "describe_device",
+    "load_checkpoint",
+    "pick_device",
+    "read_metadata",
+    "save_checkpoint",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -157,7 +157,9 @@ class Trainer:
 
                 start = self.step_in_epoch * config.batch_size
                 index = order[start : start + config.batch_size]
-                x = self._train_images[index].to(self.device, non_blocking=True).float().div_(255)
+                # index_select copies whole rows; [index] gathers element by element (slower).
+                batch = self._train_images.index_select(0, index)
+                x = batch.to(self.device, non_blocking=True).float().div_(255)
                 progress = self.epoch + self.step_in_epoch / self.steps_per_epoch
                 losses = self.objective.step(x, progress)
                 for name, value in losses.items():
@@ -191,10 +193,8 @@ class Trainer:
                     )
                     sums, steps_in_sums = {}, 0
                     interval_start, interval_images = time.perf_counter(), 0
-                if self.global_step % config.preview_every == 0 or (
-                    end_of_epoch and self.epoch + 1 == config.epochs
-                ):
-                    yield self.previews()
+                if self.global_step % config.preview_every == 0 or end_of_epoch:
+                    yield self.previews()  # every N steps, and at least once per epoch
 
             self.epoch += 1
             self.step_in_epoch = 0

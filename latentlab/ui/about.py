@@ -6,8 +6,8 @@ import platform
 
 
 def about_text() -> str:
-    import PySide6
     import pyqtgraph
+    import PySide6
     import torch
 
     import latentlab

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 
+from latentlab.latent import interpolate_path
 from latentlab.ui.background import start_job
 from latentlab.ui.decoder import DecodeResult, LatestRequestDecoder
 from latentlab.ui.jobs import MapPoints, map_job
@@ -47,6 +48,7 @@ class Explorer(QObject):
         self.backdrop_enabled = False
         self.preview_latent: np.ndarray | None = None
         self.preview_image: np.ndarray | None = None
+        self.preview_description = ""
         self._map_worker = None
         self._map_pending: tuple[Any, Any] | None = None
         self._map_token = 0
@@ -55,6 +57,8 @@ class Explorer(QObject):
         self.colour_mode = "label"
         self.last_click_time: float | None = None
         self._shut_down = False
+        self._drawn_path: np.ndarray | None = None
+        interpolation_dock.set_enabled_for_model(False)
 
         latent_map.position_clicked.connect(self._on_clicked)
         latent_map.position_dragged.connect(self._on_dragged)
@@ -75,7 +79,8 @@ class Explorer(QObject):
         ``keep_view`` keeps the user's pan/zoom (a refresh during training)."""
         self.model, self.dataset = model, dataset
         self.preview.set_has_encoder(model.has_encoder)
-        self.interpolation.set_enabled_for_model(True)
+        # A new latent size clears the keypoints; a refresh of the same model keeps them.
+        self.interpolation.set_enabled_for_model(True, latent_dim=model.latent_dim)
         self._keep_view = keep_view and self.map_data is not None
         self.rebuild_map()
 
@@ -148,9 +153,11 @@ class Explorer(QObject):
         self._redecode_after_model_change()
 
     def _redecode_after_model_change(self) -> None:
-        """The weights changed: decode the preview, the path and the backdrop again."""
+        """The weights changed: decode the preview, the path and the backdrop again (the map
+        moved too, so the path is drawn anew)."""
+        self._drawn_path = None
         if self.preview_latent is not None:
-            self._decode("preview", self.preview_latent, context="same place, new weights")
+            self._decode("preview", self.preview_latent, context=self.preview_description)
         if self.backdrop_enabled:
             self._on_view_changed(*self.map.view_range())
         self.interpolation.refresh()
@@ -236,7 +243,7 @@ class Explorer(QObject):
     def use_preview_as_keypoint(self, index: int) -> None:
         if self.preview_latent is not None and self.preview_image is not None:
             self.interpolation.set_keypoint(
-                index, self.preview_latent, self.preview_image, self.preview.caption.text()
+                index, self.preview_latent, self.preview_image, self.preview_description
             )
 
     def _on_path_changed(self, keypoints: np.ndarray, path: np.ndarray, t: float) -> None:
@@ -244,9 +251,20 @@ class Explorer(QObject):
             return
         if len(keypoints) < 2:
             self.map.clear_path()
+            self.map.clear_extra_points("interpolation")
+            self._drawn_path = None
             return
-        labels = [chr(ord("A") + i) for i in range(len(keypoints))]
-        self.map.set_path(self.map_data.to_map(path), labels, self.map_data.to_map(keypoints))
+        if path is not self._drawn_path:  # the dock keeps the same array while only t moves
+            self.map.set_path(
+                self.map_data.to_map(path),
+                self.interpolation.keypoint_labels(),
+                self.map_data.to_map(keypoints),
+            )
+            self._drawn_path = path
+        here = interpolate_path(keypoints, t, self.interpolation.method())
+        self.map.set_extra_points(
+            "interpolation", self.map_data.to_map(here), symbol="o", colour=(255, 255, 255), size=11
+        )
 
     # -- results ------------------------------------------------------------------------
 
@@ -255,6 +273,7 @@ class Explorer(QObject):
             self.preview_latent = result.latents[0]
             self.preview_image = result.images[0]
             description = result.context or ""
+            self.preview_description = description
             self.preview.show_preview(
                 result.images[0], f"{description} · decoded in {result.decode_ms:.1f} ms"
             )
@@ -288,7 +307,7 @@ class Explorer(QObject):
 
 def tile_images(images: np.ndarray, rows: int, columns: int) -> np.ndarray:
     """N×H×W×C images (row-major order) -> one (rows·H)×(columns·W)×C image (C = 1 squeezed)."""
-    n, h, w, c = images.shape
+    _, h, w, c = images.shape
     grid = images.reshape(rows, columns, h, w, c).transpose(0, 2, 1, 3, 4)
     grid = grid.reshape(rows * h, columns * w, c)
     return grid[:, :, 0] if c == 1 else grid

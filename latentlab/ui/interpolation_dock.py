@@ -16,7 +16,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from latentlab.latent.export import save_morph_gif, save_strip_png, scale_for_min_side
 from latentlab.latent.interpolation import INTERPOLATIONS, interpolate_path, path_frames
 from latentlab.ui.interpolation_keypoints import Keypoint, KeypointList, keypoint_label
-from latentlab.ui.interpolation_views import FrameStrip, PixelView
+from latentlab.ui.interpolation_views import FrameStrip
+from latentlab.ui.pixel_view import PixelView
 
 SLIDER_STEPS = 1000
 PATH_SAMPLES = 64
@@ -142,7 +143,7 @@ class InterpolationDock(QtWidgets.QDockWidget):
         method_row.addWidget(self.play_button)
         self._set_play_look(False)
 
-        self.frame_view = PixelView()
+        self.frame_view = PixelView(dark=True, minimum=160, preferred=256)
         # The hint sits where the morph will appear: that is where the user looks.
         self.hint_label = self.frame_view.placeholder_label
 
@@ -261,7 +262,7 @@ class InterpolationDock(QtWidgets.QDockWidget):
         return np.zeros((0, 0)) if self._stack is None else self._stack.copy()
 
     def keypoint_labels(self) -> list[str]:
-        """ "A", "B", ... one per keypoint, as the dock shows them (for the map's path labels)."""
+        """Labels A, B, ... one per keypoint, as the dock shows them (for the map path)."""
         return [keypoint_label(i) for i in range(len(self._keypoints))]
 
     def next_free_index(self) -> int:

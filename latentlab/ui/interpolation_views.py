@@ -1,9 +1,8 @@
-"""Crisp image views for the interpolation dock: one large frame and a row of frames.
+"""The interpolation dock's strip of frames, one of them marked as the current t.
 
-Both paint QImages straight into a target rectangle with nearest-neighbour
-sampling (QPainter's default without SmoothPixmapTransform), preferring whole-number
-enlargements so every source pixel becomes an equal square. Setting an image only
-converts it and schedules a repaint, which keeps ``show_frame`` far below a millisecond.
+Frames are painted as QImages straight into their cells, sized by :func:`pixel_view.fit`
+(nearest pixels and whole-number enlargements where possible, so every source pixel becomes
+an equal square; smoothed only when shrinking).
 """
 
 from __future__ import annotations
@@ -14,9 +13,8 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from latentlab.ui.images import array_to_qimage
+from latentlab.ui.pixel_view import fit
 
-_BACKDROP = QtGui.QColor("#2b2b2b")
-_PLACEHOLDER_INK = QtGui.QColor("#b4b4b4")
 _MARKER = QtGui.QColor(214, 39, 40)  # the map's "you are here" red (map_layers.ACCENT)
 STRIP_GAP_PX = 3
 MARKER_PX = 3
@@ -24,64 +22,6 @@ MIN_CELL_PX = 32  # below this a strip prefers to wrap into more rows
 PREFERRED_CELL_PX = 56  # taller frames would take the room of the large frame view
 DEFAULT_CELLS = 8  # room kept for an empty strip
 _BELOW_CELL_PX = MARKER_PX + 2 + STRIP_GAP_PX  # marker line and the gap to the next row
-
-
-def fit_rect(image_w: int, image_h: int, box: QtCore.QRect) -> QtCore.QRect:
-    """The largest rectangle of the image's aspect centred in ``box``: a whole-number
-    enlargement when the box allows one (even pixels), a plain fit when it must shrink."""
-    if image_w <= 0 or image_h <= 0 or box.width() <= 0 or box.height() <= 0:
-        return QtCore.QRect()
-    fit = min(box.width() / image_w, box.height() / image_h)
-    scale = float(int(fit)) if fit >= 1 else fit
-    w, h = max(1, round(image_w * scale)), max(1, round(image_h * scale))
-    return QtCore.QRect(box.x() + (box.width() - w) // 2, box.y() + (box.height() - h) // 2, w, h)
-
-
-class PixelView(QtWidgets.QWidget):
-    """One image, as large as fits, with hard pixel edges; a hint in the middle when empty."""
-
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._image: QtGui.QImage | None = None
-        self.setMinimumSize(160, 160)  # the main view: when space is short the strip gives way
-        self.setSizePolicy(
-            QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding
-        )
-        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        # A real label (not painted text) so it wraps, and so tests and screen readers see it.
-        self.placeholder_label = QtWidgets.QLabel()
-        self.placeholder_label.setWordWrap(True)
-        self.placeholder_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        self.placeholder_label.setStyleSheet(f"color: {_PLACEHOLDER_INK.name()};")
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(24, 24, 24, 24)
-        layout.addWidget(self.placeholder_label)
-        self.placeholder_label.hide()
-
-    def set_image(self, image: np.ndarray | None) -> None:
-        """Show a uint8 H×W×C image (C = 1 or 3), or nothing."""
-        self._image = None if image is None else array_to_qimage(image)
-        self.update()
-
-    def image(self) -> QtGui.QImage | None:
-        """The image shown now (a QImage copy of the last array), or None."""
-        return self._image
-
-    def set_placeholder(self, text: str) -> None:
-        """A hint shown in the middle of the view; empty text hides it."""
-        self.placeholder_label.setText(text)
-        self.placeholder_label.setVisible(bool(text))
-
-    def sizeHint(self) -> QtCore.QSize:
-        return QtCore.QSize(256, 256)
-
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
-        painter = QtGui.QPainter(self)
-        painter.fillRect(self.rect(), _BACKDROP)
-        if self._image is not None:
-            target = fit_rect(self._image.width(), self._image.height(), self.rect())
-            painter.drawImage(target, self._image)
-        painter.end()
 
 
 class FrameStrip(QtWidgets.QWidget):
@@ -149,9 +89,9 @@ class FrameStrip(QtWidgets.QWidget):
         rows = math.ceil(n / columns)  # e.g. 10 frames at 4 per row need 3 rows, not 4
         cell_w = max(1, int((width - (columns - 1) * STRIP_GAP_PX) / columns))
         frame_h = int(min(cell_w * self._aspect(), PREFERRED_CELL_PX))
-        if self._images:  # the whole-number enlargement actually drawn
+        if self._images:  # the size actually drawn (see fit)
             box = QtCore.QRect(0, 0, cell_w, max(1, frame_h))
-            frame_h = fit_rect(self._images[0].width(), self._images[0].height(), box).height()
+            frame_h = fit(self._images[0].size(), box)[0].height()
         return rows * (frame_h + _BELOW_CELL_PX)
 
     def _aspect(self) -> float:
@@ -174,12 +114,12 @@ class FrameStrip(QtWidgets.QWidget):
             if frame_h > best[0]:
                 best = (frame_h, rows, columns)
         frame_h, _, columns = best
-        # Pack the frames at their (whole-number) drawn size and centre the block, so a
+        # Pack the frames at their drawn size (see fit) and centre the block, so a
         # short strip is a tidy row rather than frames floating in wide empty cells.
         cell_w = (width - (columns - 1) * STRIP_GAP_PX) / columns
         first = self._images[0]
         box = QtCore.QRect(0, 0, max(1, int(cell_w)), max(1, int(frame_h)))
-        size = fit_rect(first.width(), first.height(), box).size()
+        size = fit(first.size(), box)[0].size()
         pitch_x, pitch_y = size.width() + STRIP_GAP_PX, size.height() + _BELOW_CELL_PX
         left = (width - (columns * pitch_x - STRIP_GAP_PX)) // 2
         cells = []
@@ -211,7 +151,8 @@ class FrameStrip(QtWidgets.QWidget):
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         painter = QtGui.QPainter(self)
         for i, (image, cell) in enumerate(zip(self._images, self._cells(), strict=True)):
-            target = fit_rect(image.width(), image.height(), cell)
+            target, smooth = fit(image.size(), cell)
+            painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, smooth)
             painter.drawImage(target, image)
             if i == self._marked:
                 line = QtCore.QRect(target.left(), cell.bottom() + 3, target.width(), MARKER_PX)

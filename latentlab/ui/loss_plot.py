@@ -19,8 +19,10 @@ CURVE_COLOURS: tuple[str, ...] = (
 )  # fmt: skip
 _INK = "#444444"
 _EPOCH_LINE = (0, 0, 0, 28)
+_DASH = QtCore.Qt.PenStyle.DashLine
 _AXIS_WIDTH = 44  # fixed, so the x axes of the two plots line up
 _INITIAL_CAPACITY = 256
+REDRAW_INTERVAL_MS = 200
 
 
 class _Series:
@@ -61,15 +63,37 @@ class LossPlot(QtWidgets.QWidget):
         self._colours: dict[str, str] = {}
         self._values: dict[str, float] = {}
         self._epoch_lines: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []
+        self._stale: set[str] = set()  # curves with points not drawn yet
+        # Redrawing a plot costs far more than recording a point, and records may come 20
+        # times a second: draw at most every REDRAW_INTERVAL_MS.
+        self._redraw_timer = QtCore.QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
+        self._redraw_timer.timeout.connect(self._redraw_stale)
 
         self.loss_widget = _make_plot_widget("loss")
         self.score_widget = _make_plot_widget("D score")
         self.score_widget.setYRange(0, 1, padding=0.05)
         # Three ticks are plenty for a probability in a plot this short.
-        self.score_widget.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
+        score_axis = self.score_widget.getAxis("left")
+        score_axis.setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
+        # No grid here: with one, pyqtgraph drops the labels at 0 and 1, which overhang this
+        # short axis. A dashed line instead marks 0.5, where both scores sit at equilibrium.
+        self.score_widget.showGrid(x=False, y=False)
+        score_axis.setStyle(hideOverlappingLabels=False)
+        equilibrium = pg.InfiniteLine(
+            pos=0.5, angle=0, movable=False, pen=pg.mkPen(_EPOCH_LINE, style=_DASH)
+        )
+        self.score_widget.addItem(equilibrium, ignoreBounds=True)
         self.score_widget.getPlotItem().setMouseEnabled(y=False)
         self.score_widget.getPlotItem().enableAutoRange(axis="y", enable=False)
         self.score_widget.setXLink(self.loss_widget)
+        # Until the first run, so that an empty plot does not look broken.
+        self._placeholder: pg.TextItem | None = pg.TextItem(
+            "Loss curves appear here during training", color="#909090", anchor=(0.5, 0.5)
+        )
+        self._placeholder.setPos(0.5, 0.5)
+        self.loss_widget.addItem(self._placeholder, ignoreBounds=True)
 
         # The legend sits above the plots, not over them: the curves of a run span the whole
         # width, so an overlay would always hide some. It also shows the latest values.
@@ -93,8 +117,8 @@ class LossPlot(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(header)
-        layout.addWidget(self.loss_widget, 3)
-        layout.addWidget(self.score_widget, 1)
+        layout.addWidget(self.loss_widget, 5)
+        layout.addWidget(self.score_widget, 2)
         self._show_scores(False)
 
     # -- public -------------------------------------------------------------------------
@@ -110,6 +134,9 @@ class LossPlot(QtWidgets.QWidget):
 
     def reset(self, loss_names: Iterable[str], *, log_y: bool = False) -> None:
         """Forget all points and epoch marks; make one empty curve per name."""
+        if self._placeholder is not None:
+            self.loss_widget.removeItem(self._placeholder)
+            self._placeholder = None
         for name, curve in self._curves.items():
             self._plot_of(name).removeItem(curve)
         for widget, line in self._epoch_lines:
@@ -118,6 +145,8 @@ class LossPlot(QtWidgets.QWidget):
         self._series.clear()
         self._colours.clear()
         self._values.clear()
+        self._stale.clear()
+        self._redraw_timer.stop()
         self._epoch_lines.clear()
         self._colour_index = 0
         self._show_scores(False)
@@ -131,14 +160,26 @@ class LossPlot(QtWidgets.QWidget):
         self.loss_widget.enableAutoRange(axis="y")
 
     def append(self, step: int, losses: dict[str, float]) -> None:
-        """Add one point per loss at ``step``; an unknown name gets a new curve."""
+        """Add one point per loss at ``step``; an unknown name gets a new curve.
+
+        The first append after a quiet spell is drawn at once; later ones are drawn together
+        at most every ``REDRAW_INTERVAL_MS`` (see :meth:`flush`)."""
         for name, value in losses.items():
             if name not in self._curves:
                 self._add_curve(name)
-            series = self._series[name]
-            series.append(step, value)
-            self._curves[name].setData(*series.views())
-        self.show_values(losses)
+            self._series[name].append(step, value)
+            self._stale.add(name)
+        self._values.update(losses)
+        if not self._redraw_timer.isActive():
+            self.flush()
+
+    def flush(self) -> None:
+        """Draw every point appended so far now (e.g. when a run ends)."""
+        for name in self._stale:
+            self._curves[name].setData(*self._series[name].views())
+        self._stale.clear()
+        self._update_legend()
+        self._redraw_timer.start()  # appends during the next interval wait for its end
 
     def show_values(self, losses: dict[str, float]) -> None:
         """Write these values next to the names in the legend (e.g. an epoch's means)."""
@@ -167,10 +208,18 @@ class LossPlot(QtWidgets.QWidget):
         colour = CURVE_COLOURS[self._colour_index % len(CURVE_COLOURS)]
         self._colour_index += 1
         is_score = name in SCORE_NAMES
-        curve = self._plot_of(name).plot(name=name, pen=pg.mkPen(colour, width=2), antialias=True)
-        # Draw at most a few points per pixel column however long the run gets.
-        curve.setDownsampling(auto=True, method="peak")
-        curve.setClipToView(True)
+        # Width 1: Qt strokes thicker antialiased lines ~20× slower, which made a repaint of a
+        # long run take tens of milliseconds. Peak downsampling to about one min/max pair per
+        # pixel column keeps the cost flat however many points the run has logged.
+        curve = self._plot_of(name).plot(
+            name=name,
+            pen=pg.mkPen(colour, width=1),
+            antialias=True,
+            autoDownsample=True,
+            autoDownsampleFactor=1.0,
+            downsampleMethod="peak",
+            clipToView=True,
+        )
         self._curves[name] = curve
         self._series[name] = _Series()
         self._colours[name] = colour
@@ -193,6 +242,10 @@ class LossPlot(QtWidgets.QWidget):
             parts.append(f'<span style="color:{colour}">━━</span>&nbsp;{html.escape(name)}{shown}')
         self.legend_label.setText("&nbsp;&nbsp; ".join(parts))
 
+    def _redraw_stale(self) -> None:
+        if self._stale:
+            self.flush()
+
     def _plot_of(self, name: str) -> pg.PlotWidget:
         return self.score_widget if name in SCORE_NAMES else self.loss_widget
 
@@ -206,6 +259,9 @@ class LossPlot(QtWidgets.QWidget):
 
     def _apply_log_y(self, on: bool) -> None:
         self.loss_widget.setLogMode(x=False, y=on)
+        # Log axes label every 2·10ⁿ … 9·10ⁿ tick by default, a crowded column of text:
+        # label the decades only (linear axes keep their usual two levels).
+        self.loss_widget.getAxis("left").setStyle(maxTextLevel=0 if on else 2)
         self.loss_widget.enableAutoRange(axis="y")
 
 
@@ -217,7 +273,9 @@ def _make_plot_widget(y_label: str) -> pg.PlotWidget:
     )
     item = widget.getPlotItem()
     item.setMenuEnabled(True)
-    item.showGrid(x=True, y=True, alpha=0.12)
+    # Horizontal grid lines only: epoch marks already cut the x axis, and each grid
+    # direction costs a few milliseconds per repaint.
+    item.showGrid(x=False, y=True, alpha=0.12)
     item.setLabel("left", y_label)
     item.setLabel("bottom", "step")
     for side in ("left", "bottom"):

@@ -79,7 +79,8 @@ class MainWindow(QMainWindow):
         self.welcome.set_busy("Loading PyTorch…")
 
         def load() -> None:
-            import latentlab.projection  # noqa: F401  (pulls in torch and the models)
+            # Importing these pulls in torch and the models.
+            import latentlab.projection
             import latentlab.training.trainer  # noqa: F401
 
             self.torch_ready.emit()  # queued to the GUI thread
@@ -146,6 +147,7 @@ class MainWindow(QMainWindow):
         self.explorer.set_model(opened.model, opened.dataset)
         self.setWindowTitle(f"LatentLab — {opened.path.name}")
         self.model_opened.emit(str(opened.path))
+        self.status.showMessage(f"Opened {opened.path}", 5000)
         if opened.warning:
             self.show_error("Dataset not available", opened.warning)
 
@@ -200,6 +202,9 @@ class MainWindow(QMainWindow):
         self.training_dock.start_requested.connect(self.new_training)
         self.training_dock.save_requested.connect(self.save_checkpoint)
         self.preview_dock.export_requested.connect(self.export_preview)
+        self.interpolation_dock.exported.connect(
+            lambda path: self.status.showMessage(f"Saved {path}", 8000)
+        )
 
         self.training.run_started.connect(self._on_run_started)
         self.training.model_updated.connect(

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latentlab.ui.image_view import ImageView
+from latentlab.ui.pixel_view import PixelView
 
 
 class PreviewDock(QDockWidget):
@@ -31,7 +31,9 @@ class PreviewDock(QDockWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 8, 8, 8)
 
-        self.preview = ImageView("Click anywhere on the map to decode that place.", minimum=160)
+        self.preview = PixelView(
+            "Click anywhere on the map to decode that place.", dark=True, minimum=160
+        )
         layout.addWidget(self.preview, stretch=3)
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
@@ -57,8 +59,8 @@ class PreviewDock(QDockWidget):
         self.hover_title = QLabel("Hover a point to see it and its reconstruction")
         self.hover_title.setStyleSheet("color: palette(mid);")
         hover.addWidget(self.hover_title, 0, 0, 1, 2)
-        self.hover_image = ImageView("", minimum=72)
-        self.hover_reconstruction = ImageView("", minimum=72)
+        self.hover_image = PixelView(dark=True, minimum=72)
+        self.hover_reconstruction = PixelView(dark=True, minimum=72)
         hover.addWidget(self.hover_image, 1, 0)
         hover.addWidget(self.hover_reconstruction, 1, 1)
         self.hover_labels = (QLabel("data"), QLabel("reconstruction"))

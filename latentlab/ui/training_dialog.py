@@ -2,13 +2,12 @@
 
 Fields a dataset preset covers (latent dimension, batch size, epochs, base channels) follow
 the dataset and model choice until the user edits them. Problems are shown as they appear:
-a red border on the field, a sentence under the form, and a disabled "Train" button.
+a red outline on the field, a sentence under the form, and a disabled "Train" button.
 """
 
 from __future__ import annotations
 
-import math
-import os
+import html
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,14 +18,19 @@ from latentlab.config import MAX_LATENT_DIM, MIN_LATENT_DIM, ConfigError, ModelC
 from latentlab.data import default_data_root
 from latentlab.data.catalog import SOURCES as DATASETS
 from latentlab.presets import preset_for
-from latentlab.training import LAST_CHECKPOINT_NAME
 from latentlab.training.objectives import DEFAULT_LEARNING_RATES
 from latentlab.ui.training_request import (
     DEFAULT_DATASET,
     TrainingRequest,
+    absolute_path,
+    data_root_problem,
     default_request,
     default_run_dir,
     default_runs_root,
+    image_folder_problem,
+    npz_file_problem,
+    parse_learning_rate,
+    run_dir_problem,
 )
 
 SOURCE_CHOICES = (
@@ -80,7 +84,6 @@ class PathField(QtWidgets.QWidget):
         self._fill_on_browse = fill_on_browse
         self.line_edit = QtWidgets.QLineEdit()
         self.line_edit.setMinimumWidth(260)
-        self.line_edit.setClearButtonEnabled(True)
         self.browse_button = QtWidgets.QPushButton("Browse…")
         self.browse_button.setAutoDefault(False)  # Enter in the dialog means "Train"
         layout = QtWidgets.QHBoxLayout(self)
@@ -141,7 +144,10 @@ class TrainingDialog(QtWidgets.QDialog):
     # -- public -------------------------------------------------------------------------
 
     def request(self) -> TrainingRequest:
-        """The chosen run; only meaningful once the dialog was accepted (or is valid)."""
+        """The chosen run: as it was when "Train" was pressed, else as the fields are now
+        (ValueError while a field is invalid)."""
+        if self._request is not None:
+            return self._request
         request, problems = self._collect()
         if request is None:
             raise ValueError("; ".join(p.message for p in problems if p.blocking))
@@ -261,7 +267,7 @@ class TrainingDialog(QtWidgets.QDialog):
         self.data_form.addRow("&npz file:", self.npz_field)
         self.data_form.addRow("", self.dataset_hint)
 
-        self.model_form = _form()
+        self.model_form = _form(fields_fill=True)
         self.model_form.addRow("&Model:", self.kind_combo)
         self.model_form.addRow("&Architecture:", self.arch_combo)
         self.model_form.addRow("&Latent dimension:", self.latent_spin)
@@ -271,7 +277,7 @@ class TrainingDialog(QtWidgets.QDialog):
         self.model_form.addRow("&KL annealing:", self.anneal_spin)
         self.model_form.addRow("&GAN loss:", self.gan_loss_combo)
 
-        self.training_form = _form()
+        self.training_form = _form(fields_fill=True)
         self.training_form.addRow("E&pochs:", self.epochs_spin)
         self.training_form.addRow("Batch si&ze:", self.batch_spin)
         self.training_form.addRow("Learning &rate:", self.lr_edit)
@@ -315,13 +321,7 @@ class TrainingDialog(QtWidgets.QDialog):
     def _connect(self) -> None:
         for combo in (self.source_combo, self.dataset_combo, self.kind_combo):
             combo.currentIndexChanged.connect(self._dataset_or_model_changed)
-        spins = {
-            "latent_dim": self.latent_spin,
-            "batch_size": self.batch_spin,
-            "epochs": self.epochs_spin,
-            "base_channels": self.base_spin,
-        }
-        for name, spin in spins.items():
+        for name, spin in self._preset_spins().items():
             spin.valueChanged.connect(lambda _value, name=name: self._preset_field_edited(name))
         for field in (self.folder_field, self.npz_field):
             field.edited.connect(self._dataset_path_edited)
@@ -396,21 +396,20 @@ class TrainingDialog(QtWidgets.QDialog):
             "base_channels": preset.base_channels,
         }
 
-    def _preset_field_values(self) -> dict[str, int]:
+    def _preset_spins(self) -> dict[str, QtWidgets.QSpinBox]:
+        """The fields a preset fills, by the Preset attribute they take."""
         return {
-            "latent_dim": self.latent_spin.value(),
-            "batch_size": self.batch_spin.value(),
-            "epochs": self.epochs_spin.value(),
-            "base_channels": self.base_spin.value(),
-        }
-
-    def _apply_preset(self) -> None:
-        spins = {
             "latent_dim": self.latent_spin,
             "batch_size": self.batch_spin,
             "epochs": self.epochs_spin,
             "base_channels": self.base_spin,
         }
+
+    def _preset_field_values(self) -> dict[str, int]:
+        return {name: spin.value() for name, spin in self._preset_spins().items()}
+
+    def _apply_preset(self) -> None:
+        spins = self._preset_spins()
         self._filling = True
         try:
             for name, value in self._preset_values().items():
@@ -502,7 +501,7 @@ class TrainingDialog(QtWidgets.QDialog):
             _mark_invalid(widget, widget in flagged)
         lines = [
             f'<span style="color:{_ERROR_INK if p.blocking else _WARNING_INK}">'
-            f"{_escape(p.message)}</span>"
+            f"{html.escape(p.message)}</span>"
             for p in self._problems
         ]
         self.message_label.setText("<br>".join(lines))
@@ -524,7 +523,7 @@ class TrainingDialog(QtWidgets.QDialog):
         if source in ("folder", "npz"):
             field = self.folder_field if source == "folder" else self.npz_field
             # Without a path yet, the bare kind still picks the right preset and run name.
-            return f"{source}:{_absolute(field.text())}" if field.text() else source
+            return f"{source}:{absolute_path(field.text())}" if field.text() else source
         return DEFAULT_DATASET
 
     def _dataset_hint(self) -> str:
@@ -584,7 +583,7 @@ class TrainingDialog(QtWidgets.QDialog):
             channels=self.channels_combo.currentData() if folder else None,
             model_config=model_config,
             train_config=train_config,
-            run_dir=str(_absolute(self.run_dir_field.text())),
+            run_dir=str(absolute_path(self.run_dir_field.text())),
         )
         return request, problems
 
@@ -592,46 +591,28 @@ class TrainingDialog(QtWidgets.QDialog):
         text = self.data_root_field.text()
         if self._source() != "torchvision" or not text:
             return None
-        root = _absolute(text)
+        root = absolute_path(text)
         # None means "the default": a later change of $LATENTLAB_DATA then still applies.
         return None if root == default_data_root() else str(root)
 
     def _data_problems(self) -> list[_Problem]:
         source = self._source()
-        if source == "torchvision":
-            text = self.data_root_field.text()
-            if text and _absolute(text).exists() and not _absolute(text).is_dir():
-                return [
-                    _Problem(f"{text} is a file, not a folder.", self.data_root_field.line_edit)
-                ]
-        elif source == "folder":
-            widget, text = self.folder_field.line_edit, self.folder_field.text()
-            if not text:
-                return [_Problem("Choose a folder of images.", widget)]
-            if not _absolute(text).is_dir():
-                what = "is a file, not a folder" if _absolute(text).exists() else "does not exist"
-                return [_Problem(f"The image folder {text} {what}.", widget)]
-        elif source == "npz":
-            widget, text = self.npz_field.line_edit, self.npz_field.text()
-            if not text:
-                return [_Problem("Choose an .npz file.", widget)]
-            path = _absolute(text)
-            if not path.is_file():
-                what = "is a folder" if path.is_dir() else "does not exist"
-                return [_Problem(f"The npz file {text} {what}.", widget)]
-        return []
+        checks = {
+            "torchvision": (self.data_root_field, data_root_problem),
+            "folder": (self.folder_field, image_folder_problem),
+            "npz": (self.npz_field, npz_file_problem),
+        }
+        if source not in checks:
+            return []
+        field, check = checks[source]
+        message = check(field.text())
+        return [_Problem(message, field.line_edit)] if message else []
 
     def _learning_rate(self) -> tuple[float | None, str]:
-        text = self.lr_edit.text().strip()
-        if not text or text.lower() == "default":
-            return None, ""
         try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and value > 0):
-            return None, "Learning rate must be a positive number such as 0.001 (blank: default)."
-        return value, ""
+            return parse_learning_rate(self.lr_edit.text()), ""
+        except ValueError as error:
+            return None, str(error)
 
     def _device_problems(self) -> list[_Problem]:
         from latentlab.training import pick_device
@@ -643,16 +624,11 @@ class TrainingDialog(QtWidgets.QDialog):
         return []
 
     def _run_dir_problems(self) -> list[_Problem]:
-        widget, text = self.run_dir_field.line_edit, self.run_dir_field.text()
-        if not text:
-            return [_Problem("Choose a run folder for the checkpoints.", widget)]
-        path = _absolute(text)
-        if path.exists() and not path.is_dir():
-            return [_Problem(f"The run folder {text} is a file.", widget)]
-        if (path / LAST_CHECKPOINT_NAME).exists():
-            message = "The run folder already holds a checkpoint: training will overwrite it."
-            return [_Problem(message, widget, blocking=False)]
-        return []
+        problem = run_dir_problem(self.run_dir_field.text())
+        if problem is None:
+            return []
+        message, blocking = problem
+        return [_Problem(message, self.run_dir_field.line_edit, blocking)]
 
 
 # -- small helpers ----------------------------------------------------------------------------
@@ -697,10 +673,14 @@ def _spin(low: int, high: int, value: int, suffix: str = "") -> QtWidgets.QSpinB
     return spin
 
 
-def _form() -> QtWidgets.QFormLayout:
+def _form(*, fields_fill: bool = False) -> QtWidgets.QFormLayout:
     form = QtWidgets.QFormLayout()
-    # Same look on every platform: path fields stretch, numbers keep their natural width.
-    form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+    # The same on every platform. In the narrow Model and Training columns every field fills
+    # the column, so their right edges line up; elsewhere only path fields stretch.
+    policy = QtWidgets.QFormLayout.FieldGrowthPolicy
+    form.setFieldGrowthPolicy(
+        policy.AllNonFixedFieldsGrow if fields_fill else policy.ExpandingFieldsGrow
+    )
     form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.DontWrapRows)
     return form
 
@@ -729,12 +709,3 @@ def _mark_invalid(widget: QtWidgets.QWidget, invalid: bool) -> None:
     palette.setColor(QtGui.QPalette.ColorRole.Base, QtGui.QColor(_INVALID_BASE))
     palette.setColor(QtGui.QPalette.ColorRole.Window, QtGui.QColor(_INVALID_WINDOW))
     widget.setPalette(palette)
-
-
-def _absolute(text: str) -> Path:
-    path = Path(os.path.expandvars(text)).expanduser()
-    return path if path.is_absolute() else Path.cwd() / path
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

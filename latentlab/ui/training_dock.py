@@ -26,7 +26,6 @@ _FAILED_INK = "#c62828"
 _MUTED_STYLE = "color: #707070;"
 _NO_RUN_TEXT = "No training yet: press “Start training…” to begin."
 _WAITING_TEXT = "Appears after the first preview…"
-_NO_ENCODER_TEXT = "No encoder: a GAN cannot reconstruct images."
 
 
 class TrainingDock(QtWidgets.QDockWidget):
@@ -50,9 +49,7 @@ class TrainingDock(QtWidgets.QDockWidget):
         self.setObjectName("TrainingDock")
         self._state = "idle"
         self._stopping = False
-        self._kind = ""
-        self._epochs = 0
-        self._total_steps = 0
+        self._finished_status = ""
         self._last_fraction = 0.0
 
         self.start_button = QtWidgets.QPushButton("Start training…")
@@ -73,6 +70,7 @@ class TrainingDock(QtWidgets.QDockWidget):
         self.progress_bar.setTextVisible(True)
         self.progress_label = _ignored_width_label(_NO_RUN_TEXT)
         self.message_label = QtWidgets.QLabel()
+        self.message_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # messages quote paths
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(
             QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
@@ -88,7 +86,8 @@ class TrainingDock(QtWidgets.QDockWidget):
         self.run_label.setStyleSheet(_MUTED_STYLE)
 
         self.setWidget(self._build_contents())
-        self._reset_views()
+        self.samples_panel.clear(_NO_RUN_TEXT)
+        self.reconstructions_panel.clear(_NO_RUN_TEXT)
         self.set_state("idle")
 
     # -- what the main window calls ---------------------------------------------------
@@ -102,8 +101,16 @@ class TrainingDock(QtWidgets.QDockWidget):
         """Enable the buttons that make sense in ``state`` (idle/running/paused/finished)."""
         if state not in STATES:
             raise ValueError(f"state must be one of {', '.join(STATES)}; got {state!r}")
+        starting = state == "running" and self._state in ("idle", "finished")
         self._state = state
-        if state != "running" and state != "paused":
+        if starting:
+            # A new run is on its way (loading data can take a while before begin_run).
+            self._reset_views()
+            self.progress_label.setText("Loading the dataset and building the model…")
+        if state == "idle":
+            self._reset_views()
+            self.progress_label.setText(_NO_RUN_TEXT)
+        if state not in ("running", "paused"):
             self._stopping = False
         active = state in ("running", "paused") and not self._stopping
         self.start_button.setEnabled(state in ("idle", "finished"))
@@ -113,8 +120,8 @@ class TrainingDock(QtWidgets.QDockWidget):
             "Continue training" if state == "paused" else "Hold training after the current step"
         )
         self.stop_button.setEnabled(active)
-        # Only a live loop can write a checkpoint; a finished one has autosaved already.
-        self.save_button.setEnabled(active)
+        # A finished run's model can still be saved (elsewhere than its autosave).
+        self.save_button.setEnabled(active or state == "finished")
         self._update_bar_text()
 
     def begin_run(
@@ -126,7 +133,7 @@ class TrainingDock(QtWidgets.QDockWidget):
         run_dir: str | None,
     ) -> None:
         """Clear the previous run and get ready for a new one (state becomes "running")."""
-        self._kind, self._epochs, self._total_steps = kind, epochs, total_steps
+        self.set_state("running")
         self._reset_views()
         self.loss_plot.reset(loss_names, log_y=kind in ("ae", "vae"))
         self.progress_label.setText(f"Starting: epoch 1/{epochs} · {total_steps:,} steps")
@@ -136,7 +143,7 @@ class TrainingDock(QtWidgets.QDockWidget):
         if has_encoder:
             self.reconstructions_panel.clear(_WAITING_TEXT)
         self.run_label.set_path(run_dir, prefix="Run folder: ")
-        self.set_state("running")
+        self._update_bar_text()
 
     def show_step(self, record: StepProgress) -> None:
         """Progress bar and text, and one point per loss curve (its legend shows the value)."""
@@ -168,6 +175,7 @@ class TrainingDock(QtWidgets.QDockWidget):
         self.message_label.setText(record.message)
         self.message_label.setStyleSheet(f"color: {_FAILED_INK};" if failed else "")
         self.message_label.show()
+        self.loss_plot.flush()  # the last points may still wait for the next redraw
         if record.losses:
             self.loss_plot.show_values(record.losses)
         self._finished_status = record.status
@@ -189,7 +197,7 @@ class TrainingDock(QtWidgets.QDockWidget):
         self.reconstructions_panel.place(previews, 1)
         previews.setRowStretch(2, 1)
 
-        contents = QtWidgets.QWidget()
+        contents = _Contents()
         layout = QtWidgets.QVBoxLayout(contents)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(4)
@@ -209,9 +217,6 @@ class TrainingDock(QtWidgets.QDockWidget):
         self._last_fraction = 0.0
         self.progress_bar.setValue(0)
         self.message_label.hide()
-        self.samples_panel.clear(_NO_RUN_TEXT if not self._kind else _WAITING_TEXT)
-        self.reconstructions_panel.clear(_NO_RUN_TEXT if not self._kind else _WAITING_TEXT)
-        self.run_label.set_path(None)
 
     def _update_bar_text(self) -> None:
         percent = f"{100 * self._last_fraction:.0f}%"
@@ -243,6 +248,14 @@ class TrainingDock(QtWidgets.QDockWidget):
         self.stop_requested.emit()
 
 
+class _Contents(QtWidgets.QWidget):
+    """The dock's body; its size hint is what a main window gives a newly docked dock."""
+
+    def sizeHint(self) -> QtCore.QSize:
+        # The plots alone would ask for ~600 px; 420 leaves the latent map most of the window.
+        return QtCore.QSize(420, 760)
+
+
 def _ignored_width_label(text: str) -> QtWidgets.QLabel:
     """A one-line label whose changing text never re-lays out the dock (or widens it)."""
     label = QtWidgets.QLabel(text)
@@ -253,7 +266,8 @@ def _ignored_width_label(text: str) -> QtWidgets.QLabel:
 
 
 class _PathLabel(QtWidgets.QLabel):
-    """ "Run folder: …/name · note", the path elided in the middle; click opens the folder."""
+    """Shows "Run folder: …/name · note", eliding the start of the path (the run's own name
+    is at its end); a click on the path opens the folder in the file manager."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -287,7 +301,7 @@ class _PathLabel(QtWidgets.QLabel):
         metrics = self.fontMetrics()
         room = self.width() - metrics.horizontalAdvance(self._prefix + note) - 4
         shown = metrics.elidedText(
-            _home_relative(self._path), QtCore.Qt.TextElideMode.ElideMiddle, max(room, 40)
+            _home_relative(self._path), QtCore.Qt.TextElideMode.ElideLeft, max(room, 40)
         )
         self.setText(
             f"{html.escape(self._prefix)}<a href='open' style='color:#505a6a'>"

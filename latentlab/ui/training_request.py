@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +13,9 @@ from latentlab.config import ModelConfig, TrainConfig
 from latentlab.presets import preset_for
 
 DEFAULT_DATASET = "digits"
+# What the trainer autosaves into a run folder (training.LAST_CHECKPOINT_NAME, kept here so
+# this module stays free of torch).
+CHECKPOINT_NAME = "checkpoint.safetensors"
 
 
 @dataclass(frozen=True)
@@ -69,3 +74,68 @@ def default_request() -> TrainingRequest:
         train_config=TrainConfig(epochs=preset.epochs, batch_size=preset.batch_size),
         run_dir=str(default_run_dir(DEFAULT_DATASET, "vae")),
     )
+
+
+# -- checks of what a user typed: each returns a sentence for the user, or None when fine ------
+
+
+def absolute_path(text: str) -> Path:
+    """A typed path with ``~`` and ``$VARS`` expanded, relative to the working folder."""
+    path = Path(os.path.expandvars(text.strip())).expanduser()
+    return path if path.is_absolute() else Path.cwd() / path
+
+
+def parse_learning_rate(text: str) -> float | None:
+    """Blank or "default" -> None (the model's default); otherwise a positive number, or
+    ValueError with a message for the user."""
+    text = text.strip()
+    if not text or text.lower() == "default":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError("Learning rate must be a positive number such as 0.001 (blank: default).")
+    return value
+
+
+def image_folder_problem(text: str) -> str | None:
+    if not text.strip():
+        return "Choose a folder of images."
+    path = absolute_path(text)
+    if not path.is_dir():
+        what = "is a file, not a folder" if path.exists() else "does not exist"
+        return f"The image folder {text.strip()} {what}."
+    return None
+
+
+def npz_file_problem(text: str) -> str | None:
+    if not text.strip():
+        return "Choose an .npz file."
+    path = absolute_path(text)
+    if not path.is_file():
+        what = "is a folder" if path.is_dir() else "does not exist"
+        return f"The npz file {text.strip()} {what}."
+    return None
+
+
+def data_root_problem(text: str) -> str | None:
+    """Blank is fine (the default folder); a missing folder is created by the download."""
+    path = absolute_path(text) if text.strip() else None
+    if path is not None and path.exists() and not path.is_dir():
+        return f"The data folder {text.strip()} is a file."
+    return None
+
+
+def run_dir_problem(text: str) -> tuple[str, bool] | None:
+    """(message, blocking): a file where the folder should be blocks; a folder that already
+    holds a checkpoint is only a warning (training overwrites it)."""
+    if not text.strip():
+        return "Choose a run folder for the checkpoints.", True
+    path = absolute_path(text)
+    if path.exists() and not path.is_dir():
+        return f"The run folder {text.strip()} is a file.", True
+    if (path / CHECKPOINT_NAME).exists():
+        return "The run folder already holds a checkpoint: training will overwrite it.", False
+    return None
