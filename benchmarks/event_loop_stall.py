@@ -7,7 +7,8 @@ after the run. Meanwhile a 5 ms precise QTimer ticks on the GUI thread; each tic
 interval minus 5 ms is a *stall*: how late the loop was to serve an event. A second timer
 clicks a random place of the map every 100 ms once the map is shown, as a user exploring
 during training would, so decodes and preview repaints compete too. The reference is the
-same measurement (ticks and clicks) with the same window idle, no training.
+same measurement (ticks and clicks) in the same window right after the run: map shown,
+nothing training.
 
 Where stalls come from (no app code is changed; the benchmark process only wraps a few
 methods of its own window's instances, and watches):
@@ -334,7 +335,8 @@ def stall_report(
 
 
 def idle_phase(window: Any, seconds: float, slots: SlotTimer) -> dict[str, Any]:
-    """The reference: the same window, ticks and clicks, nothing training."""
+    """The reference: the same window after training (map shown), same ticks and clicks,
+    nothing training."""
     meter = TickMeter()
     clicker = MapClicker(window, seed=1)
     before = thread_cpu_seconds()
@@ -571,15 +573,17 @@ def run_session(
     timeout_s: float,
     py_spy: str | None = None,
 ) -> dict[str, Any]:
-    """A fresh window: idle reference, then training with interaction."""
+    """A fresh window: training with interaction, then the idle reference."""
     window = _common.open_window(Path(tempfile.mkdtemp(prefix="settings-", dir=workdir)))
     slots = SlotTimer()
     instrument(window, slots)
     try:
-        print(f"[{label}] idle reference {idle_seconds:.0f} s …", flush=True)
-        idle = idle_phase(window, idle_seconds, slots)
         print(f"[{label}] training ({request.dataset_spec}) …", flush=True)
         train = training_phase(window, request, slots, threads, timeout_s, py_spy)
+        # The reference comes after: the same window with its map shown and the same
+        # clicks, only nothing trains (before training there is no map to click).
+        print(f"[{label}] idle reference {idle_seconds:.0f} s …", flush=True)
+        idle = idle_phase(window, idle_seconds, slots)
     finally:
         slots.unwrap()
         _common.close_window(window)

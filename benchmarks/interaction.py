@@ -344,11 +344,12 @@ class SliderDrag:
             and last_image is not None
             and np.array_equal(last_image, expected_image)
         )
+        # When the final frame arrived, counted from the release (0: it was already shown).
         settle_ms = None
-        if arrived:
-            settle_ms = (
-                next(t for t, z in results if np.allclose(z, final_latent, atol=1e-6)) - stopped
-            ) * 1e3
+        last_request = max((t for t in requests if t <= stopped), default=started)
+        final = [t for t, z in results if t >= last_request and np.allclose(z, final_latent)]
+        if final:
+            settle_ms = max(0.0, (final[0] - stopped) * 1e3)
 
         del dock.show_frame
         del self.window.map.set_path
@@ -517,11 +518,27 @@ def prepare_checkpoints(args: argparse.Namespace, workdir: Path) -> dict[str, An
     return out
 
 
+def set_decoder_threads(window: Any, threads: int) -> None:
+    """What-if: ``torch.set_num_threads(threads)`` run on the decoder's own thread (note:
+    PyTorch also keeps the number for threads that start computing later)."""
+    import torch
+
+    done: list[int] = []
+    worker = window.explorer.decoder._worker  # lives on the decoder thread
+    QtCore.QTimer.singleShot(
+        0, worker, lambda: done.append(torch.set_num_threads(threads) or torch.get_num_threads())
+    )
+    if not wait_until(lambda: bool(done), 5):
+        raise RuntimeError("could not reach the decoder thread")
+
+
 def measure_model(app: Any, name: str, path: Path, args: argparse.Namespace, workdir: Path):
     settings_dir = Path(tempfile.mkdtemp(prefix=f"settings-{name}-", dir=workdir))
     window = _common.open_window(settings_dir)
     try:
         open_s = _common.open_model(window, path)
+        if args.decoder_threads:
+            set_decoder_threads(window, args.decoder_threads)
         model = window.explorer.model
         viewport = window.map.plot_widget.viewport()
         print(f"[{name}] opened in {open_s:.1f} s: {window.map.point_count():,} points", flush=True)
@@ -656,6 +673,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-root", default=str(_common.DEFAULT_DATA_ROOT))
     parser.add_argument(
         "--checkpoint-dir", help="keep trained checkpoints here and reuse them next time"
+    )
+    parser.add_argument(
+        "--decoder-threads",
+        type=int,
+        default=None,
+        help="what-if: torch.set_num_threads(N) on the decoder thread (default: untouched)",
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--clicks-per-run", type=int, default=80)

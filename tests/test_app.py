@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 import torch
-from PySide6.QtCore import QSettings, Qt, QThreadPool
+from PySide6.QtCore import QPoint, QSettings, Qt, QThreadPool
 from PySide6.QtTest import QTest
 
 from latentlab.config import ModelConfig, TrainConfig
@@ -62,7 +62,8 @@ def digits_checkpoint(tmp_path_factory, digits):
 
 
 def open_and_wait(qtbot, window, path):
-    with qtbot.waitSignal(window.explorer.map_ready, timeout=TIMEOUT):
+    """Open a checkpoint and wait until its map is on screen and fitted."""
+    with qtbot.waitSignal(window.map_shown, timeout=TIMEOUT):
         window.open_checkpoint(path)
 
 
@@ -293,6 +294,8 @@ def test_the_manifold_backdrop_tiles_decoded_images_under_the_points(
 def test_hovering_a_point_shows_its_image_and_reconstruction(qtbot, window, digits_checkpoint):
     open_and_wait(qtbot, window, digits_checkpoint)
     x, y = window.explorer.map_data.xy[0]
+    # Qt sends no move event to where the cursor already is (e.g. after another test).
+    QTest.mouseMove(window.map.plot_widget.viewport(), QPoint(3, 3))
     with qtbot.waitSignal(
         window.explorer.decoder.decoded,
         timeout=TIMEOUT,
@@ -307,3 +310,23 @@ def test_hovering_a_point_shows_its_image_and_reconstruction(qtbot, window, digi
     )
     assert window.preview_dock.hover_reconstruction.image() is not None
     assert "point #" in window.preview_dock.hover_title.text()
+
+
+def test_a_hovered_data_point_becomes_an_interpolation_end(qtbot, window, digits_checkpoint):
+    open_and_wait(qtbot, window, digits_checkpoint)
+    data = window.explorer.map_data
+    viewport = window.map.plot_widget.viewport()
+    for end, button in ((0, window.preview_dock.point_as_a), (1, window.preview_dock.point_as_b)):
+        x, y = data.xy[end * 50]
+        # Qt sends no move event to where the cursor already is (e.g. after another test).
+        QTest.mouseMove(viewport, QPoint(3, 3))
+        QTest.mouseMove(viewport, window.map.data_to_viewport(float(x), float(y)))
+        qtbot.waitUntil(lambda: window.map.hovered_index() >= 0, timeout=TIMEOUT)
+        QTest.mouseMove(viewport, QPoint(3, 3))
+        assert button.isEnabled()  # the panel keeps the point after the mouse has left it
+        hovered = window.explorer.last_hovered
+        with qtbot.waitSignal(window.explorer.decoder.decoded, timeout=TIMEOUT,
+                              check_params_cb=lambda r: r.channel == "keypoint"):
+            button.click()
+        np.testing.assert_allclose(window.interpolation_dock.keypoints()[end],
+                                   data.cloud.latents[hovered], atol=1e-6)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
 def run_app(checkpoint: str | None = None, argv: list[str] | None = None) -> int:
     """Show the main window at once, load PyTorch behind it, open ``checkpoint`` if given."""
+    # Training, decoding and map jobs each run torch thread teams; spinning OpenMP threads
+    # (the default) steal the cores the others need: measured 60 ms instead of 1.6 ms per
+    # decode while training on 2 cores. Must be set before torch is imported.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])

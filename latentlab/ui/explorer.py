@@ -71,6 +71,8 @@ class Explorer(QObject):
         interpolation_dock.path_changed.connect(self._on_path_changed)
         interpolation_dock.keypoint_requested.connect(self.use_preview_as_keypoint)
         preview_dock.use_as_keypoint_requested.connect(self.use_preview_as_keypoint)
+        preview_dock.use_point_as_keypoint_requested.connect(self.use_hovered_point_as_keypoint)
+        self.last_hovered = -1
 
     # -- the model ----------------------------------------------------------------------
 
@@ -139,12 +141,19 @@ class Explorer(QObject):
         view = self.map.view_range()
         keep = self._keep_view and view != self._auto_view
         self.map_data = data
+        self.last_hovered = -1
+        self.preview.clear_hover()
         cloud = data.cloud
         self.map.set_points(data.xy, cloud.labels, cloud.class_names)
         self.map.set_axis_labels(*data.axis_labels)
         if cloud.reconstruction_errors is not None:
-            self.map.set_colour_values(cloud.reconstruction_errors, "reconstruction error (MSE)")
-        self.set_colour_mode(self.colour_mode)
+            self.map.set_colour_values(
+                cloud.reconstruction_errors,
+                "reconstruction error (MSE)",
+                activate=self.colour_mode == "value",
+            )
+        elif self.colour_mode == "value":
+            self.map.set_colour_mode("label")  # nothing to colour by without an encoder
         if keep:
             self.map.set_view_range(*view)
         self._auto_view = None if keep else self.map.view_range()
@@ -202,14 +211,14 @@ class Explorer(QObject):
     # -- hover --------------------------------------------------------------------------
 
     def _on_hovered(self, index: int) -> None:
-        if index < 0 or self.map_data is None:
-            self.preview.clear_hover()
+        if self.map_data is None:
+            return
+        if index < 0:  # the panel keeps the last point, so it can be used as A or B
             self.map.highlight_point(-1)
             return
+        self.last_hovered = index
         cloud = self.map_data.cloud
-        title = f"point #{int(cloud.indices[index])}"
-        if cloud.labels is not None and cloud.class_names:
-            title += f" · {cloud.class_names[int(cloud.labels[index])]}"
+        title = self._describe_point(index)
         if cloud.reconstruction_errors is not None:
             title += f" · error {cloud.reconstruction_errors[index]:.4f}"
         self.preview.show_hover(cloud.images[index], title)
@@ -245,6 +254,20 @@ class Explorer(QObject):
             self.interpolation.set_keypoint(
                 index, self.preview_latent, self.preview_image, self.preview_description
             )
+
+    def use_hovered_point_as_keypoint(self, index: int) -> None:
+        """The last hovered data point's own latent code as keypoint ``index``."""
+        if self.map_data is None or not 0 <= self.last_hovered < len(self.map_data.cloud):
+            return
+        latent = self.map_data.cloud.latents[self.last_hovered]
+        self._decode("keypoint", latent, context=(index, self._describe_point(self.last_hovered)))
+
+    def _describe_point(self, index: int) -> str:
+        cloud = self.map_data.cloud
+        text = f"point #{int(cloud.indices[index])}"
+        if cloud.labels is not None and cloud.class_names:
+            text += f" · {cloud.class_names[int(cloud.labels[index])]}"
+        return text
 
     def _on_path_changed(self, keypoints: np.ndarray, path: np.ndarray, t: float) -> None:
         if self.map_data is None:

@@ -18,6 +18,7 @@ from latentlab.latent.interpolation import INTERPOLATIONS, interpolate_path, pat
 from latentlab.ui.interpolation_keypoints import Keypoint, KeypointList, keypoint_label
 from latentlab.ui.interpolation_views import FrameStrip
 from latentlab.ui.pixel_view import PixelView
+from latentlab.ui.scrolling import scrollable
 
 SLIDER_STEPS = 1000
 PATH_SAMPLES = 64
@@ -90,7 +91,7 @@ class InterpolationDock(QtWidgets.QDockWidget):
         layout.addSpacing(4)
         layout.addWidget(_section("Strip"))
         layout.addLayout(self._build_strip())
-        self.setWidget(body)
+        self.setWidget(scrollable(body))
 
         self._play_timer = QtCore.QTimer(self)
         self._play_timer.setInterval(PLAY_INTERVAL_MS)
@@ -143,7 +144,7 @@ class InterpolationDock(QtWidgets.QDockWidget):
         method_row.addWidget(self.play_button)
         self._set_play_look(False)
 
-        self.frame_view = PixelView(dark=True, minimum=160, preferred=256)
+        self.frame_view = PixelView(dark=True, minimum=120, preferred=256)
         # The hint sits where the morph will appear: that is where the user looks.
         self.hint_label = self.frame_view.placeholder_label
 

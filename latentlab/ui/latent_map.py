@@ -191,10 +191,13 @@ class LatentMap(QtWidgets.QWidget):
         vmin: float | None = None,
         vmax: float | None = None,
         colormap: str = "viridis",
+        *,
+        activate: bool = True,
     ) -> None:
         """Colour points by a scalar per point (e.g. reconstruction error) with
         a sequential colour map and a colour bar; high values are drawn on top.
-        ``None`` returns to class colours."""
+        ``None`` returns to class colours. ``activate=False`` only stores the
+        values for a later ``set_colour_mode('value')`` (no redraw now)."""
         if values is None:
             self._value_colouring = None
             self.set_colour_mode("label")
@@ -203,7 +206,8 @@ class LatentMap(QtWidgets.QWidget):
         if values.shape[0] != self.points.count:
             raise ValueError(f"{values.shape[0]} values for {self.points.count} points")
         self._value_colouring = make_value_colouring(values, label, vmin, vmax, colormap)
-        self.set_colour_mode("value")
+        if activate:
+            self.set_colour_mode("value")
 
     def set_colour_mode(self, mode: str) -> None:
         """'label' (class colours) or 'value' (needs set_colour_values first)."""

@@ -39,6 +39,7 @@ class MainWindow(QMainWindow):
 
     torch_ready = Signal()
     model_opened = Signal(str)  # a description of what is now explored
+    map_shown = Signal()  # the map is on screen, fitted to the new points
 
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -79,7 +80,10 @@ class MainWindow(QMainWindow):
         self.welcome.set_busy("Loading PyTorch…")
 
         def load() -> None:
-            # Importing these pulls in torch and the models.
+            # Importing these pulls in torch and the models; torch._dynamo (~0.9 s, imported by
+            # the first optimizer) too, so it is not imported later while the GUI is in use.
+            import torch._dynamo  # noqa: F401
+
             import latentlab.projection
             import latentlab.training.trainer  # noqa: F401
 
@@ -143,6 +147,8 @@ class MainWindow(QMainWindow):
 
     def _on_model_opened(self, opened: Any) -> None:
         self._remember_recent(str(opened.path))
+        if not self.training.running and self.training.run is None:
+            self.training_dock.hide()  # nothing to show there: give the map the room
         self.model_label.setText(_describe_model(opened.model, opened.dataset_info.name))
         self.explorer.set_model(opened.model, opened.dataset)
         self.setWindowTitle(f"LatentLab — {opened.path.name}")
@@ -236,6 +242,8 @@ class MainWindow(QMainWindow):
             self.central.setCurrentWidget(self.map)
             # The map was fitted while hidden, at another size: fit it again once laid out.
             QTimer.singleShot(0, self._fit_map_once_shown)
+        else:
+            self.map_shown.emit()
         self.points_label.setText(f"{len(data.cloud):,} points ({data.cloud.source})")
         if self.training.run is not None and self.explorer.model is not None:
             self.model_label.setText(
@@ -245,6 +253,7 @@ class MainWindow(QMainWindow):
     def _fit_map_once_shown(self) -> None:
         self.map.reset_view()
         self.explorer.remember_auto_view()
+        self.map_shown.emit()
 
     def _on_busy(self, message: str) -> None:
         self.busy_label.setText(message)

@@ -15,13 +15,15 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab.ui.pixel_view import PixelView
+from latentlab.ui.scrolling import scrollable
 
 
 class PreviewDock(QDockWidget):
-    """Shows the decoded preview and, while hovering a data point, its image and
+    """Shows the decoded preview and the last hovered data point, its image and
     reconstruction. Buttons hand the preview to the interpolation (A / B)."""
 
     use_as_keypoint_requested = Signal(int)  # 0 = A, 1 = B
+    use_point_as_keypoint_requested = Signal(int)  # the last hovered data point as A (0) / B (1)
     export_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -32,7 +34,7 @@ class PreviewDock(QDockWidget):
         layout.setContentsMargins(8, 8, 8, 8)
 
         self.preview = PixelView(
-            "Click anywhere on the map to decode that place.", dark=True, minimum=160
+            "Click anywhere on the map to decode that place.", dark=True, minimum=120
         )
         layout.addWidget(self.preview, stretch=3)
         self.caption = QLabel("")
@@ -59,16 +61,27 @@ class PreviewDock(QDockWidget):
         self.hover_title = QLabel("Hover a point to see it and its reconstruction")
         self.hover_title.setStyleSheet("color: palette(mid);")
         hover.addWidget(self.hover_title, 0, 0, 1, 2)
-        self.hover_image = PixelView(dark=True, minimum=72)
-        self.hover_reconstruction = PixelView(dark=True, minimum=72)
+        self.hover_image = PixelView(dark=True, minimum=56)
+        self.hover_reconstruction = PixelView(dark=True, minimum=56)
         hover.addWidget(self.hover_image, 1, 0)
         hover.addWidget(self.hover_reconstruction, 1, 1)
         self.hover_labels = (QLabel("data"), QLabel("reconstruction"))
         for column, label in enumerate(self.hover_labels):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             hover.addWidget(label, 2, column)
+        point_buttons = QHBoxLayout()
+        self.point_as_a = QPushButton("Point as A")
+        self.point_as_b = QPushButton("Point as B")
+        for index, button in enumerate((self.point_as_a, self.point_as_b)):
+            button.setEnabled(False)
+            button.setToolTip("Use this data point's own latent code as an interpolation end")
+            button.clicked.connect(
+                lambda _checked=False, i=index: self.use_point_as_keypoint_requested.emit(i)
+            )
+            point_buttons.addWidget(button)
+        hover.addLayout(point_buttons, 3, 0, 1, 2)
         layout.addLayout(hover, stretch=1)
-        self.setWidget(body)
+        self.setWidget(scrollable(body))
 
     def show_preview(self, image: np.ndarray, caption: str) -> None:
         self.preview.set_image(image)
@@ -84,9 +97,12 @@ class PreviewDock(QDockWidget):
             button.setEnabled(False)
 
     def show_hover(self, image: np.ndarray, title: str) -> None:
+        """Show a data point; it stays after the mouse leaves it, so it can be used as A/B."""
         self.hover_title.setText(title)
         self.hover_image.set_image(image)
         self.hover_reconstruction.set_image(None)
+        self.point_as_a.setEnabled(True)
+        self.point_as_b.setEnabled(True)
 
     def show_hover_reconstruction(self, image: np.ndarray | None) -> None:
         self.hover_reconstruction.set_image(image)
@@ -95,6 +111,8 @@ class PreviewDock(QDockWidget):
         self.hover_title.setText("Hover a point to see it and its reconstruction")
         self.hover_image.set_image(None)
         self.hover_reconstruction.set_image(None)
+        self.point_as_a.setEnabled(False)
+        self.point_as_b.setEnabled(False)
 
     def set_has_encoder(self, has_encoder: bool) -> None:
         """GAN samples have no reconstruction: say so instead of showing an empty box."""

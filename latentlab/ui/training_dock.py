@@ -19,6 +19,7 @@ from latentlab.training.records import (
     TrainingFinished,
 )
 from latentlab.ui.loss_plot import LossPlot
+from latentlab.ui.scrolling import scrollable
 from latentlab.ui.training_preview import PreviewPanel
 
 STATES = ("idle", "running", "paused", "finished")
@@ -85,7 +86,7 @@ class TrainingDock(QtWidgets.QDockWidget):
         self.run_label = _PathLabel()
         self.run_label.setStyleSheet(_MUTED_STYLE)
 
-        self.setWidget(self._build_contents())
+        self.setWidget(scrollable(self._build_contents()))
         self.samples_panel.clear(_NO_RUN_TEXT)
         self.reconstructions_panel.clear(_NO_RUN_TEXT)
         self.set_state("idle")
