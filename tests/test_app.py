@@ -325,8 +325,12 @@ def test_a_hovered_data_point_becomes_an_interpolation_end(qtbot, window, digits
         QTest.mouseMove(viewport, QPoint(3, 3))
         assert button.isEnabled()  # the panel keeps the point after the mouse has left it
         hovered = window.explorer.last_hovered
-        with qtbot.waitSignal(window.explorer.decoder.decoded, timeout=TIMEOUT,
-                              check_params_cb=lambda r: r.channel == "keypoint"):
+        with qtbot.waitSignal(
+            window.explorer.decoder.decoded,
+            timeout=TIMEOUT,
+            check_params_cb=lambda r: r.channel == "keypoint",
+        ):
             button.click()
-        np.testing.assert_allclose(window.interpolation_dock.keypoints()[end],
-                                   data.cloud.latents[hovered], atol=1e-6)
+        np.testing.assert_allclose(
+            window.interpolation_dock.keypoints()[end], data.cloud.latents[hovered], atol=1e-6
+        )
