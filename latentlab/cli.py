@@ -91,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("auto", "on", "off"),
         help="torch.compile the losses (auto: on CUDA only)",
     )
+    run.add_argument(
+        "--precision",
+        default="auto",
+        choices=("auto", "fp32", "bf16"),
+        help="bf16 autocast (auto: on CPUs with native bf16, else fp32)",
+    )
     run.add_argument("--preview-every", type=int, default=200, help="steps between previews")
     run.add_argument("--out", help="run folder (default: runs/DATASET-MODEL-TIME)")
     run.add_argument("--resume", metavar="CKPT", help="continue training from a checkpoint")
@@ -158,6 +164,7 @@ def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfi
         seed=args.seed,
         device=args.device,
         compile=args.compile,
+        precision=args.precision,
         preview_every=args.preview_every,
     )
     return model_config, train_config
@@ -194,6 +201,7 @@ def _train(model_config, train_config, dataset, info, run_dir, checkpoint, contr
         f"{model_config.latent_dim}) on {dataset.name}: {len(dataset.split('train')):,} "
         f"training images {dataset.image_shape}, {train_config.epochs} epochs of "
         f"{trainer.steps_per_epoch} steps, on {describe_device(trainer.device)}"
+        + (" with bf16 autocast" if trainer.autocast_to is not None else "")
     )
     # First Ctrl-C: stop cleanly between steps and save; a second one interrupts at once.
     previous = signal.signal(signal.SIGINT, lambda *_: _stop_once(control, previous))

@@ -188,3 +188,29 @@ def test_compiled_losses_train_when_asked(tiny_images):
     assert not [w for w in caught if "torch.compile failed" in str(w.message)]
     assert finished.status == "completed"
     assert all(math.isfinite(v) for v in finished.losses.values())
+
+
+def test_bf16_autocast_trains_like_fp32_and_keeps_fp32_weights(digits):
+    results = {}
+    for precision in ("fp32", "bf16"):
+        trainer = Trainer(
+            ModelConfig(kind="vae", latent_dim=8),
+            TrainConfig(epochs=3, batch_size=32, precision=precision),
+            digits,
+        )
+        results[precision] = run_all(trainer)[-1].losses["total"]
+        assert all(p.dtype == torch.float32 for p in trainer.model.parameters())
+    assert results["bf16"] == pytest.approx(results["fp32"], rel=0.03)
+
+
+def test_auto_precision_uses_bf16_only_where_the_cpu_has_it(monkeypatch):
+    from latentlab.training import device as device_module
+
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(device_module, "has_native_bf16", lambda d: True)
+    assert device_module.autocast_dtype("auto", cpu) is torch.bfloat16
+    assert device_module.autocast_dtype("fp32", cpu) is None
+    monkeypatch.setattr(device_module, "has_native_bf16", lambda d: False)
+    assert device_module.autocast_dtype("auto", cpu) is None
+    assert device_module.autocast_dtype("bf16", cpu) is torch.bfloat16
+    assert not device_module.has_native_bf16(torch.device("cuda"))  # GPUs: fp32 by default

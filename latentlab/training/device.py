@@ -36,3 +36,18 @@ def fits_on_device(num_bytes: int, device: torch.device) -> bool:
         return True  # CPU: already in memory; MPS: unified memory
     free, _total = torch.cuda.mem_get_info(device)
     return num_bytes < free // 4
+
+
+def has_native_bf16(device: torch.device) -> bool:
+    """Whether bf16 matrix products run in hardware on this CPU (AVX-512 BF16 or AMX)."""
+    if device.type != "cpu":
+        return False
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, name, lambda: False)() for name in probes)
+
+
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The dtype to autocast the forward pass to, or None for plain float32."""
+    if precision == "bf16" or (precision == "auto" and has_native_bf16(device)):
+        return torch.bfloat16
+    return None

@@ -38,6 +38,17 @@ def _adam(params, lr: float, device: torch.device, betas=(0.9, 0.999)) -> torch.
     return torch.optim.Adam(params, lr=lr, betas=betas, fused=device.type in ("cuda", "cpu"))
 
 
+class _Autocast:
+    """Runs the forward pass under ``torch.autocast`` when a dtype is given: matrix products
+    in bf16, losses and reductions kept in float32 by autocast's own rules."""
+
+    def __init__(self, device: torch.device, dtype: torch.dtype | None) -> None:
+        self.device_type, self.dtype = device.type, dtype
+
+    def __call__(self):
+        return torch.autocast(self.device_type, dtype=self.dtype, enabled=self.dtype is not None)
+
+
 def _maybe_compile(fn, enabled: bool):
     """torch.compile with CUDA graphs ('reduce-overhead'): small models are launch-bound."""
     return _CompiledOrEager(fn) if enabled else fn
@@ -75,9 +86,15 @@ class AutoencoderObjective:
     """Adam on the (β-)ELBO or the reconstruction loss."""
 
     def __init__(
-        self, model: Autoencoder, train: TrainConfig, device: torch.device, compile_losses: bool
+        self,
+        model: Autoencoder,
+        train: TrainConfig,
+        device: torch.device,
+        compile_losses: bool,
+        autocast_to: torch.dtype | None = None,
     ) -> None:
         self.model = model
+        self._autocast = _Autocast(device, autocast_to)
         self.variational = model.kind == "vae"
         self.loss_names = (
             ("total", "reconstruction", "kl")
@@ -95,7 +112,8 @@ class AutoencoderObjective:
 
     def step(self, x: torch.Tensor, epoch_progress: float) -> dict[str, torch.Tensor]:
         self._kl_weight.fill_(self.model.config.kl_weight(epoch_progress))
-        losses = self._losses(x, self._kl_weight)
+        with self._autocast():
+            losses = self._losses(x, self._kl_weight)
         self.optimizer.zero_grad(set_to_none=True)
         losses.total.backward()
         self.optimizer.step()
@@ -117,9 +135,15 @@ class GANObjective:
     loss_names = ("discriminator", "generator", "D(x)", "D(G(z))")
 
     def __init__(
-        self, model: DCGAN, train: TrainConfig, device: torch.device, compile_losses: bool
+        self,
+        model: DCGAN,
+        train: TrainConfig,
+        device: torch.device,
+        compile_losses: bool,
+        autocast_to: torch.dtype | None = None,
     ) -> None:
         self.model = model
+        self._autocast = _Autocast(device, autocast_to)
         lr = train.learning_rate or DEFAULT_LEARNING_RATES["dcgan"]
         self.d_optimizer = _adam(model.discriminator.parameters(), lr, device, betas=(0.5, 0.999))
         self.g_optimizer = _adam(model.generator.parameters(), lr, device, betas=(0.5, 0.999))
@@ -128,12 +152,14 @@ class GANObjective:
 
     def step(self, x: torch.Tensor, epoch_progress: float) -> dict[str, torch.Tensor]:
         z = torch.randn(x.shape[0], self.model.latent_dim, device=x.device)
-        fake = self.model.decode(z)
-        d = self._d_losses(x, fake.detach())
+        with self._autocast():
+            fake = self.model.decode(z)
+            d = self._d_losses(x, fake.detach())
         self.d_optimizer.zero_grad(set_to_none=True)
         d.total.backward()
         self.d_optimizer.step()
-        g = self._g_loss(fake)
+        with self._autocast():
+            g = self._g_loss(fake)
         self.g_optimizer.zero_grad(set_to_none=True)
         g.backward()
         self.g_optimizer.step()
@@ -171,10 +197,14 @@ def _load_optimizer(optimizer: torch.optim.Optimizer, saved: dict[str, Any]) -> 
 
 
 def make_objective(
-    model: LatentModel, train: TrainConfig, device: torch.device, compile_losses: bool = False
+    model: LatentModel,
+    train: TrainConfig,
+    device: torch.device,
+    compile_losses: bool = False,
+    autocast_to: torch.dtype | None = None,
 ) -> Objective:
     if isinstance(model, DCGAN):
-        return GANObjective(model, train, device, compile_losses)
+        return GANObjective(model, train, device, compile_losses, autocast_to)
     if isinstance(model, Autoencoder):
-        return AutoencoderObjective(model, train, device, compile_losses)
+        return AutoencoderObjective(model, train, device, compile_losses, autocast_to)
     raise TypeError(f"no training objective for {type(model).__name__}")

@@ -18,7 +18,7 @@ from latentlab.data import ImageSet
 from latentlab.models import LatentModel, build_model
 from latentlab.training.checkpoint import Checkpoint, DatasetInfo, TrainingState, save_checkpoint
 from latentlab.training.control import TrainingControl
-from latentlab.training.device import fits_on_device, pick_device
+from latentlab.training.device import autocast_dtype, fits_on_device, pick_device
 from latentlab.training.grids import image_grid
 from latentlab.training.objectives import make_objective
 from latentlab.training.records import (
@@ -66,7 +66,10 @@ class Trainer:
         use_compile = train_config.compile == "on" or (
             train_config.compile == "auto" and self.device.type == "cuda"
         )
-        self.objective = make_objective(self.model, train_config, self.device, use_compile)
+        self.autocast_to = autocast_dtype(train_config.precision, self.device)
+        self.objective = make_objective(
+            self.model, train_config, self.device, use_compile, self.autocast_to
+        )
 
         train_split = dataset.split("train")
         self._train_images = train_split.images

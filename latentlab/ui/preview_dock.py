@@ -37,8 +37,9 @@ class PreviewDock(QDockWidget):
             "Click anywhere on the map to decode that place.", dark=True, minimum=120
         )
         layout.addWidget(self.preview, stretch=3)
+        # One line, not word-wrapped: a wrapping label makes the scrolling dock take its
+        # preferred height instead of shrinking to the space it has.
         self.caption = QLabel("")
-        self.caption.setWordWrap(True)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.caption)
 
