@@ -29,6 +29,11 @@ WINDOW_SIZE = (1280, 800)
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+# Start as the app starts, before torch is imported, so the numbers are the app's.
+from latentlab.ui.app import prepare_environment  # noqa: E402
+
+prepare_environment()
+
 
 # -- Qt plumbing ----------------------------------------------------------------------------
 
