@@ -334,3 +334,18 @@ def test_a_hovered_data_point_becomes_an_interpolation_end(qtbot, window, digits
         np.testing.assert_allclose(
             window.interpolation_dock.keypoints()[end], data.cloud.latents[hovered], atol=1e-6
         )
+
+
+def test_a_checkpoint_given_at_launch_opens_once_pytorch_has_loaded(
+    qtbot, tmp_path, digits_checkpoint
+):
+    """What `latentlab CKPT` does: the window shows first, the file opens after the import."""
+    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    win.open_checkpoint(digits_checkpoint)  # before PyTorch is loaded: remembered
+    assert win.central.currentWidget() is win.welcome
+    with qtbot.waitSignal(win.map_shown, timeout=TIMEOUT):
+        win.load_torch_in_background()
+    assert win.map.point_count() > 0
+    win.close()
