@@ -33,8 +33,8 @@ class Objective(Protocol):
 
 def _adam(params, lr: float, device: torch.device, betas=(0.9, 0.999)) -> torch.optim.Adam:
     # The fused kernel updates every parameter in one pass per step: one launch on CUDA, and on
-    # a CPU ~3× faster than the default there (a Python loop over parameters, measured in
-    # benchmarks/train_throughput.py). Same algorithm; only the last bits of rounding differ.
+    # a CPU 2.7-4.7× faster than the default there (a Python loop over parameters; measured
+    # for benchmarks/train_throughput.py). Same algorithm; only the last bits of rounding differ.
     return torch.optim.Adam(params, lr=lr, betas=betas, fused=device.type in ("cuda", "cpu"))
 
 
