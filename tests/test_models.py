@@ -117,3 +117,19 @@ def test_registry_lists_the_kinds_and_refuses_tiny_images():
     assert set(registered_kinds()) == {"ae", "vae", "dcgan"}
     with pytest.raises(ValueError, match="8×8"):
         build_model(ModelConfig(), (1, 4, 4))
+
+
+def test_the_bernoulli_loss_equals_pytorchs_binary_cross_entropy():
+    from latentlab.models.autoencoder import bernoulli_reconstruction_loss
+
+    torch.manual_seed(0)
+    logits = torch.randn(8, 1, 28, 28) * 6
+    x = torch.rand(8, 1, 28, 28)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum") / 8
+    assert bernoulli_reconstruction_loss(logits, x).item() == pytest.approx(
+        expected.item(), rel=1e-6
+    )
+    logits.requires_grad_(True)
+    bernoulli_reconstruction_loss(logits, x).backward()
+    expected_grad = (torch.sigmoid(logits) - x) / 8
+    torch.testing.assert_close(logits.grad, expected_grad.detach(), atol=1e-6, rtol=1e-5)
