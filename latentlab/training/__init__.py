@@ -10,7 +10,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "CHECKPOINT_SUFFIX": "checkpoint",
     "Checkpoint": "checkpoint",
     "CheckpointError": "checkpoint",
     "DatasetInfo": "checkpoint",
@@ -32,7 +31,6 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "CHECKPOINT_SUFFIX",
     "LAST_CHECKPOINT_NAME",
     "Checkpoint",
     "CheckpointError",
@@ -64,7 +62,6 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from latentlab.training.checkpoint import (
-        CHECKPOINT_SUFFIX,
         Checkpoint,
         CheckpointError,
         DatasetInfo,

@@ -32,7 +32,6 @@ from latentlab.models import LatentModel, build_model
 FORMAT_NAME = "latentlab-checkpoint"
 FORMAT_VERSION = 1
 METADATA_KEY = "latentlab"
-CHECKPOINT_SUFFIX = ".safetensors"
 _MAX_HEADER_BYTES = 100 * 1024 * 1024
 
 

@@ -6,7 +6,6 @@ positions into latents, and sends every decode through one latest-request-wins d
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -55,7 +54,6 @@ class Explorer(QObject):
         self._keep_view = False
         self._auto_view: tuple[float, float, float, float] | None = None
         self.colour_mode = "label"
-        self.last_click_time: float | None = None
         self._shut_down = False
         self._drawn_path: np.ndarray | None = None
         interpolation_dock.set_enabled_for_model(False)
@@ -192,17 +190,9 @@ class Explorer(QObject):
 
     def decode_at(self, x: float, y: float) -> None:
         """Decode the map position (x, y) into the preview, marking it on the map."""
-        self.last_click_time = time.perf_counter()
         latent = self.map_data.to_latent([[x, y]], self.inverse_method)[0]
         self.map.set_marker(x, y)
         self._decode("preview", latent, context=f"map ({x:.2f}, {y:.2f})")
-
-    def decode_latent(self, latent: np.ndarray, description: str) -> None:
-        """Show an arbitrary latent in the preview and mark where it lands on the map."""
-        if self.map_data is not None:
-            x, y = self.map_data.to_map(latent)[0]
-            self.map.set_marker(float(x), float(y))
-        self._decode("preview", latent, context=description)
 
     def _decode(self, channel: str, latents: np.ndarray, context: Any = None) -> None:
         if self.model is not None and not self._shut_down:

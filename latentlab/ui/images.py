@@ -32,8 +32,3 @@ def array_to_pixmap(image: np.ndarray, size: int | None = None) -> QPixmap:
             size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation
         )
     return pixmap
-
-
-def chw_float_to_uint8(images: np.ndarray) -> np.ndarray:
-    """Decoder output N×C×H×W floats in [0, 1] -> N×H×W×C uint8."""
-    return (np.clip(images, 0, 1) * 255).round().astype(np.uint8).transpose(0, 2, 3, 1)

@@ -38,7 +38,6 @@ class MainWindow(QMainWindow):
     public surface that menus, drops and tests use."""
 
     torch_ready = Signal()
-    model_opened = Signal(str)  # a description of what is now explored
     map_shown = Signal()  # the map is on screen, fitted to the new points
 
     def __init__(self, settings: QSettings | None = None) -> None:
@@ -152,7 +151,6 @@ class MainWindow(QMainWindow):
         self.model_label.setText(_describe_model(opened.model, opened.dataset_info.name))
         self.explorer.set_model(opened.model, opened.dataset)
         self.setWindowTitle(f"LatentLab — {opened.path.name}")
-        self.model_opened.emit(str(opened.path))
         self.status.showMessage(f"Opened {opened.path}", 5000)
         if opened.warning:
             self.show_error("Dataset not available", opened.warning)
