@@ -198,7 +198,7 @@ def _train(model_config, train_config, dataset, info, run_dir, checkpoint, contr
     )
     print(
         f"Training a {model_config.kind} ({model_config.architecture}, latent "
-        f"{model_config.latent_dim}) on {dataset.name}: {len(dataset.split('train')):,} "
+        f"{model_config.latent_dim}) on {dataset.name}: {int((~dataset.test_mask).sum()):,} "
         f"training images {dataset.image_shape}, {train_config.epochs} epochs of "
         f"{trainer.steps_per_epoch} steps, on {describe_device(trainer.device)}"
         + (" with bf16 autocast" if trainer.autocast_to is not None else "")
