@@ -207,6 +207,21 @@ def mnist_missing_reason(data_root: Path) -> str | None:
     return None
 
 
+def skipped_without_mnist(report: dict, data_root: Path, out: Path) -> bool:
+    """If MNIST is not at ``data_root``: say so, write ``report`` with the reason to ``out``
+    and return True (the caller stops)."""
+    import json
+
+    missing = mnist_missing_reason(data_root)
+    if missing is None:
+        return False
+    report["skipped"] = missing
+    print(missing)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    return True
+
+
 def train_mnist_checkpoint(
     out_dir: Path, data_root: Path, epochs: int = 1, max_steps: int | None = None
 ) -> Path:

@@ -1,4 +1,4 @@
-"""Frozen settings for models and training.
+"""Frozen settings for models, training and map projections.
 
 Every setting that changes what a checkpoint means lives here, so a checkpoint can carry its
 own config as plain JSON (``to_dict``/``from_dict``) and rebuild the model without any code
@@ -14,10 +14,12 @@ from typing import Any, Literal
 ModelKind = Literal["ae", "vae", "dcgan"]
 Architecture = Literal["conv", "mlp"]
 GanLoss = Literal["non-saturating", "minimax"]
+ProjectionMethod = Literal["pca", "tsne"]
 
 MODEL_KINDS: tuple[str, ...] = ("ae", "vae", "dcgan")
 ARCHITECTURES: tuple[str, ...] = ("conv", "mlp")
 GAN_LOSSES: tuple[str, ...] = ("non-saturating", "minimax")
+PROJECTION_METHODS: tuple[str, ...] = ("pca", "tsne")
 MIN_LATENT_DIM, MAX_LATENT_DIM = 2, 512
 
 
@@ -101,6 +103,34 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         return _from_dict(cls, data)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectionConfig:
+    """How the latent cloud is drawn in 2-D.
+
+    t-SNE (van der Maaten & Hinton 2008, via openTSNE's FFT-accelerated gradients, Linderman
+    et al. 2019) is fitted on at most ``fit_points`` points, chosen at random with ``seed``;
+    the others are then placed into that embedding with openTSNE's transform, which keeps
+    70,000 points within a minute on two cores.
+    """
+
+    method: ProjectionMethod = "pca"
+    perplexity: float = 30.0
+    fit_points: int = 10_000
+    exaggeration_iterations: int = 250  # early exaggeration (12): the clusters form here
+    iterations: int = 500  # then plain gradient descent: the clusters settle
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check_choice("method", self.method, PROJECTION_METHODS)
+        if not 2 <= self.perplexity <= 500:
+            raise ConfigError(f"perplexity must be between 2 and 500, got {self.perplexity}")
+        if self.fit_points < 100:
+            raise ConfigError(f"fit_points must be at least 100, got {self.fit_points}")
+        if self.exaggeration_iterations < 0:
+            raise ConfigError("exaggeration_iterations must be >= 0")
+        _check_positive("iterations", self.iterations)
 
 
 def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:

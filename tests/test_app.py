@@ -8,10 +8,10 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
-import pyqtgraph as pg
 import pytest
 import torch
-from PySide6.QtCore import QPoint, QSettings, Qt, QThreadPool
+from gui_helpers import TIMEOUT, click_map, decoded_preview, open_and_wait
+from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtTest import QTest
 
 from latentlab.config import ModelConfig, TrainConfig
@@ -20,69 +20,6 @@ from latentlab.projection import decode_latents
 from latentlab.training import DatasetInfo, Trainer
 from latentlab.ui.main_window import MainWindow
 from latentlab.ui.training_request import TrainingRequest
-
-TIMEOUT = 60_000
-
-
-@pytest.fixture(autouse=True)
-def _unthrottled_mouse():
-    old = pg.getConfigOption("mouseRateLimit")
-    pg.setConfigOption("mouseRateLimit", 0)  # synthetic mouse moves come faster than 10 ms
-    yield
-    pg.setConfigOption("mouseRateLimit", old)
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings)
-    qtbot.addWidget(win)
-    win.resize(1300, 850)
-    win.show()
-    qtbot.waitExposed(win)
-    with qtbot.waitSignal(win.torch_ready, timeout=TIMEOUT):
-        win.load_torch_in_background()
-    yield win
-    win.close()
-    assert QThreadPool.globalInstance().activeThreadCount() == 0, "a worker outlived the window"
-
-
-@pytest.fixture(scope="session")
-def digits_checkpoint(tmp_path_factory, digits):
-    """A small VAE trained for two epochs on the built-in digits."""
-    trainer = Trainer(
-        ModelConfig(kind="vae", latent_dim=8),
-        TrainConfig(epochs=2, batch_size=32),
-        digits,
-        dataset_info=DatasetInfo(name="digits", class_names=digits.class_names, spec="digits"),
-    )
-    for _ in trainer.run():
-        pass
-    return trainer.save(tmp_path_factory.mktemp("ckpt") / "digits.safetensors")
-
-
-def open_and_wait(qtbot, window, path):
-    """Open a checkpoint and wait until its map is on screen and fitted."""
-    with qtbot.waitSignal(window.map_shown, timeout=TIMEOUT):
-        window.open_checkpoint(path)
-
-
-def click_map(qtbot, window, x, y, modifier=Qt.KeyboardModifier.NoModifier):
-    viewport = window.map.plot_widget.viewport()
-    QTest.mouseClick(
-        viewport, Qt.MouseButton.LeftButton, modifier, window.map.data_to_viewport(x, y)
-    )
-
-
-def decoded_preview(qtbot, window, action):
-    """Run ``action`` and return the preview image it leads to."""
-    with qtbot.waitSignal(
-        window.explorer.decoder.decoded,
-        timeout=TIMEOUT,
-        check_params_cb=lambda r: r.channel == "preview",
-    ):
-        action()
-    return window.explorer.preview_image.copy()
 
 
 def test_the_app_starts_on_the_welcome_page(window):

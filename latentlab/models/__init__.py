@@ -2,6 +2,7 @@
 
 from latentlab.models.autoencoder import Autoencoder, AutoencoderLosses, VariationalAutoencoder
 from latentlab.models.base import EncoderUnavailableError, ImageShape, LatentModel
+from latentlab.models.classifier import DomainClassifier
 from latentlab.models.dcgan import DCGAN, DiscriminatorLosses
 from latentlab.models.registry import build_model, registered_kinds
 
@@ -10,6 +11,7 @@ __all__ = [
     "Autoencoder",
     "AutoencoderLosses",
     "DiscriminatorLosses",
+    "DomainClassifier",
     "EncoderUnavailableError",
     "ImageShape",
     "LatentModel",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 
@@ -13,6 +15,7 @@ class PCAProjection:
     """
 
     name = "PCA"
+    exact_inverse = True
 
     def __init__(self, latents: np.ndarray) -> None:
         latents = np.asarray(latents, dtype=np.float64)
@@ -42,11 +45,26 @@ class PCAProjection:
         """M×2 map coordinates -> M×D latents on the PCA plane."""
         return (self.mean + np.asarray(xy, dtype=np.float64) @ self.components).astype(np.float32)
 
+    def rotated(self, rotation: np.ndarray) -> PCAProjection:
+        """The same plane seen through a 2×2 orthogonal ``rotation`` (new xy = old xy @ R):
+        the map turns, the inverse stays exact."""
+        turned = copy.copy(self)
+        turned.components = rotation.T @ self.components
+        if not np.allclose(rotation, np.eye(2), atol=1e-6):
+            angle = np.degrees(np.arctan2(rotation[0, 1], rotation[0, 0]))
+            mirrored = " and mirrored" if np.linalg.det(rotation) < 0 else ""
+            turned.axis_labels = (
+                f"PCA plane, turned {angle:.0f}°{mirrored} to keep the last map's layout",
+                f"PC 1 + 2 ({self.explained_variance_ratio.sum():.0%})",
+            )
+        return turned
+
 
 class IdentityProjection:
     """For a 2-D latent space the map is the latent space itself."""
 
     name = "latent"
+    exact_inverse = True
     axis_labels = ("z[0]", "z[1]")
     latent_dim = 2
 

@@ -8,6 +8,12 @@ from typing import Any
 from PySide6.QtCore import QThreadPool
 from superqt.utils import create_worker
 
+# Workers in flight. Python must hold each one until it has finished: a worker whose last
+# reference is dropped while it runs (a cancelled map job, a job started and forgotten) is
+# deleted under the signals it still emits, which crashed the interpreter inside shiboken.
+# (superqt's own ``start()`` keeps such a set; ``start_job`` starts workers itself.)
+_running: set[Any] = set()
+
 
 def start_job(
     func: Callable[..., Any],
@@ -33,6 +39,8 @@ def start_job(
         worker.errored.connect(on_error)
     if on_finished is not None:
         worker.finished.connect(on_finished)
+    _running.add(worker)
+    worker.finished.connect(lambda: _running.discard(worker))
     QThreadPool.globalInstance().start(worker)
     return worker
 

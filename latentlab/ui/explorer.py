@@ -1,7 +1,9 @@
 """Connects the latent map, the preview and the interpolation to a model.
 
-Holds the model being explored (a read-only CPU copy), its dataset and map, turns map
-positions into latents, and sends every decode through one latest-request-wins decoder.
+Holds the model being explored (a read-only CPU copy) and its map (built by the
+MapController), turns map positions into latents, sends every decode through one
+latest-request-wins decoder, and draws new latents (paths, the clicked place) where they
+belong on the map.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 
-from latentlab.latent import interpolate_path
-from latentlab.ui.background import start_job
+from latentlab.ui.classifier_service import ClassifierService
 from latentlab.ui.decoder import DecodeResult, LatestRequestDecoder
-from latentlab.ui.jobs import MapPoints, map_job
+from latentlab.ui.jobs import MapPoints
+from latentlab.ui.map_controller import MapController
+from latentlab.ui.placement_refiner import PlacementRefiner
 
 BACKDROP_TILES = 12  # tiles along the longer side of the visible region
 
@@ -22,7 +25,9 @@ BACKDROP_TILES = 12  # tiles along the longer side of the visible region
 class Explorer(QObject):
     """The exploring half of the app: model + map + decoding. Owns no widgets."""
 
-    map_ready = Signal(object)  # LatentMapData
+    map_ready = Signal(object)  # LatentMapData: a new map (or another epoch's) is shown
+    map_improved = Signal(object)  # the same map, measured and with its learned inverse
+    fidelity_measured = Signal(object)  # {inverse method: ClickFidelity} of the shown map
     preview_decoded = Signal(object, str)  # image H×W×C uint8, caption
     decode_timed = Signal(float)  # ms from the request to the image, for the status bar
     error_raised = Signal(str, str)  # title, message
@@ -39,23 +44,37 @@ class Explorer(QObject):
             lambda channel, message: self.error_raised.emit("Decoding failed", message)
         )
 
+        self.maps = MapController(latent_map, self)
+        self.maps.shown.connect(self._on_map_shown)
+        self.maps.moved.connect(self._on_map_moved)
+        self.maps.improved.connect(self._on_map_improved)
+        self.maps.error_raised.connect(self.error_raised)
+        self.maps.progress.connect(
+            lambda phase, done, total: self.busy_changed.emit(f"{phase}…" if phase else "")
+        )
+        self.placer = PlacementRefiner(self)
+        self.placer.placed.connect(self._on_placed)
+        self.classifier = ClassifierService(self)
+        self.classifier.error_raised.connect(self.error_raised)
+        self.classifier.progress.connect(
+            lambda phase, done, total: self.busy_changed.emit(
+                f"{phase}… {done}/{total}" if phase else ""
+            )
+        )
+        self.classifier.fidelity_measured.connect(self._on_fidelity_measured)
+
         self.model: Any = None
         self.dataset: Any = None
         self.map_data: Any = None
-        self.points: MapPoints = "test"
-        self.inverse_method = "exact"
+        self.inverse_method = "exact"  # falls back to the best the map has (see to_latent)
         self.backdrop_enabled = False
         self.preview_latent: np.ndarray | None = None
         self.preview_image: np.ndarray | None = None
         self.preview_description = ""
-        self._map_worker = None
-        self._map_pending: tuple[Any, Any] | None = None
-        self._map_token = 0
-        self._keep_view = False
-        self._auto_view: tuple[float, float, float, float] | None = None
         self.colour_mode = "label"
         self._shut_down = False
         self._drawn_path: np.ndarray | None = None
+        self._path_xy: np.ndarray | None = None  # where the drawn path's samples are on the map
         interpolation_dock.set_enabled_for_model(False)
 
         latent_map.position_clicked.connect(self._on_clicked)
@@ -74,100 +93,104 @@ class Explorer(QObject):
 
     # -- the model ----------------------------------------------------------------------
 
-    def set_model(self, model: Any, dataset: Any, *, keep_view: bool = False) -> None:
+    def set_model(self, model: Any, dataset: Any, *, epoch: int | None = None) -> None:
         """Explore ``model`` (eval mode, read-only) on ``dataset`` (or prior samples if None).
-        ``keep_view`` keeps the user's pan/zoom (a refresh during training)."""
+        ``epoch`` marks a refresh during training: the map keeps its history and layout."""
         self.model, self.dataset = model, dataset
         self.preview.set_has_encoder(model.has_encoder)
         # A new latent size clears the keypoints; a refresh of the same model keeps them.
         self.interpolation.set_enabled_for_model(True, latent_dim=model.latent_dim)
-        self._keep_view = keep_view and self.map_data is not None
-        self.rebuild_map()
-
-    def rebuild_map(self) -> None:
-        """Encode and project again (latest wins: one job at a time, the newest queued)."""
-        if self.model is None or self._shut_down:
-            return
-        if self._map_worker is not None:
-            self._map_pending = (self.model, self.dataset)
-            return
-        self._start_map_job(self.model, self.dataset)
+        self.maps.set_model(model, dataset, epoch=epoch)
+        self.classifier.ensure(dataset)
 
     def remember_auto_view(self) -> None:
         """The current view was fitted by the app, not chosen by the user."""
-        self._auto_view = self.map.view_range()
+        self.maps.remember_auto_view()
 
     def set_colour_mode(self, mode: str) -> None:
         """'label' or 'value' (reconstruction error; only for models with an encoder)."""
         self.colour_mode = mode
-        has_values = self.map_data is not None and (
-            self.map_data.cloud.reconstruction_errors is not None
-        )
-        self.map.set_colour_mode(mode if has_values else "label")
+        self._apply_colours()
 
     def set_points(self, points: MapPoints) -> None:
-        self.points = points
-        self.rebuild_map()
+        self.maps.set_points(points)
 
-    def _start_map_job(self, model: Any, dataset: Any) -> None:
-        self._map_token += 1
-        token = self._map_token
-        self.busy_changed.emit("Encoding and projecting…")
-        self._map_worker = start_job(
-            map_job,
-            model,
-            dataset,
-            self.points,
-            on_result=lambda data: self._on_map_built(token, model, data),
-            on_error=lambda error: self.error_raised.emit("Could not build the map", str(error)),
-            on_finished=self._on_map_job_finished,
+    def set_projection(self, config: Any) -> None:
+        """Make the map again with ``config`` (a ProjectionConfig)."""
+        self.maps.set_config(config)
+
+    def set_inverse_method(self, method: str) -> None:
+        """'exact', 'learned' or 'neighbours' (a map without it uses the best it has)."""
+        self.inverse_method = method
+
+    def _apply_colours(self) -> None:
+        data = self.map_data
+        errors = None if data is None else data.cloud.reconstruction_errors
+        if errors is None:
+            self.map.set_colour_mode("label")  # nothing to colour by without an encoder
+            return
+        self.map.set_colour_values(
+            errors, "reconstruction error (MSE)", activate=self.colour_mode == "value"
         )
+        if self.colour_mode != "value":
+            self.map.set_colour_mode("label")
 
-    def _on_map_job_finished(self) -> None:
-        self._map_worker = None
-        self.busy_changed.emit("")
-        if self._map_pending is not None and not self._shut_down:
-            model, dataset = self._map_pending
-            self._map_pending = None
-            self._start_map_job(model, dataset)
-
-    def _on_map_built(self, token: int, model: Any, data: Any) -> None:
-        if token != self._map_token or model is not self.model:
-            return  # a newer model arrived while this one was being mapped
-        # Keep the user's pan/zoom across a refresh, but only if they moved the view: an
-        # untouched view follows the points, which move as the model learns.
-        view = self.map.view_range()
-        keep = self._keep_view and view != self._auto_view
+    def _on_map_shown(self, model: Any, data: Any) -> None:
+        """A new map, or another epoch's map with its own model, is on screen."""
+        self.model = model
         self.map_data = data
         self.last_hovered = -1
         self.preview.clear_hover()
-        cloud = data.cloud
-        self.map.set_points(data.xy, cloud.labels, cloud.class_names)
-        self.map.set_axis_labels(*data.axis_labels)
-        if cloud.reconstruction_errors is not None:
-            self.map.set_colour_values(
-                cloud.reconstruction_errors,
-                "reconstruction error (MSE)",
-                activate=self.colour_mode == "value",
-            )
-        elif self.colour_mode == "value":
-            self.map.set_colour_mode("label")  # nothing to colour by without an encoder
-        if keep:
-            self.map.set_view_range(*view)
-        self._auto_view = None if keep else self.map.view_range()
-        self._keep_view = False
+        self._apply_colours()
         self.map_ready.emit(data)
         self._redecode_after_model_change()
 
+    def _on_map_moved(self, data: Any) -> None:
+        """t-SNE is still running: clicks use the points where they are now; the path and
+        the marker come back when the map is ready."""
+        self.map_data = data
+        self.map.clear_marker()
+        self.map.clear_path()
+        self.map.clear_extra_points("interpolation")
+        self._drawn_path = self._path_xy = None
+
+    def _on_map_improved(self, data: Any) -> None:
+        self.map_data = data
+        self.map_improved.emit(data)
+        self.classifier.measure(data, self.model)
+
+    def _on_fidelity_measured(self, data: Any, results: dict) -> None:
+        if self.map_data is not None and data.projection is self.map_data.projection:
+            self.fidelity_measured.emit(results)
+
     def _redecode_after_model_change(self) -> None:
-        """The weights changed: decode the preview, the path and the backdrop again (the map
-        moved too, so the path is drawn anew)."""
+        """The weights or the map changed: decode the preview, the path and the backdrop again,
+        and put the preview's marker where its latent lies on the new map."""
         self._drawn_path = None
         if self.preview_latent is not None:
             self._decode("preview", self.preview_latent, context=self.preview_description)
+            self._place_marker(self.preview_latent)
         if self.backdrop_enabled:
             self._on_view_changed(*self.map.view_range())
         self.interpolation.refresh()
+
+    def _place_marker(self, latent: np.ndarray) -> None:
+        x, y = self.map_data.to_map(latent)[0]
+        self.map.set_marker(x, y)
+        self.placer.request("marker", self.map_data, latent[None], tag=latent)
+
+    def _on_placed(self, name: str, data: Any, xy: np.ndarray, tag: Any) -> None:
+        """openTSNE placed a path or the marker: move it there, if the map, the path and the
+        preview are still the ones it was asked about."""
+        if self.map_data is None or data.projection is not self.map_data.projection:
+            return
+        if name == "marker" and tag is self.preview_latent:
+            self.map.set_marker(*xy[0])
+        elif name == "path" and tag is self._drawn_path and tag is not None:
+            keypoints = len(xy) - len(self._drawn_path)
+            self._path_xy = xy[:-keypoints]
+            self.map.set_path(self._path_xy, self.interpolation.keypoint_labels(), xy[-keypoints:])
+            self._draw_path_position(self.interpolation.t())
 
     # -- clicks and drags ---------------------------------------------------------------
 
@@ -191,6 +214,7 @@ class Explorer(QObject):
     def decode_at(self, x: float, y: float) -> None:
         """Decode the map position (x, y) into the preview, marking it on the map."""
         latent = self.map_data.to_latent([[x, y]], self.inverse_method)[0]
+        self.placer.forget("marker")  # the marker stays where the user clicked
         self.map.set_marker(x, y)
         self._decode("preview", latent, context=f"map ({x:.2f}, {y:.2f})")
 
@@ -265,18 +289,31 @@ class Explorer(QObject):
         if len(keypoints) < 2:
             self.map.clear_path()
             self.map.clear_extra_points("interpolation")
-            self._drawn_path = None
+            self.placer.forget("path")
+            self._drawn_path = self._path_xy = None
             return
         if path is not self._drawn_path:  # the dock keeps the same array while only t moves
+            self._drawn_path = path
+            self._path_xy = self.map_data.to_map(path)
             self.map.set_path(
-                self.map_data.to_map(path),
+                self._path_xy,
                 self.interpolation.keypoint_labels(),
                 self.map_data.to_map(keypoints),
             )
-            self._drawn_path = path
-        here = interpolate_path(keypoints, t, self.interpolation.method())
+            self.placer.request("path", self.map_data, np.concatenate([path, keypoints]), tag=path)
+        self._draw_path_position(t)
+
+    def _draw_path_position(self, t: float) -> None:
+        """The current frame's place: along the drawn path at ``t`` (path samples are evenly
+        spaced in t), so it always sits on the line the user sees."""
+        if self._path_xy is None:
+            return
+        position = t * (len(self._path_xy) - 1)
+        low = int(np.clip(np.floor(position), 0, len(self._path_xy) - 1))
+        high = min(low + 1, len(self._path_xy) - 1)
+        here = self._path_xy[low] + (position - low) * (self._path_xy[high] - self._path_xy[low])
         self.map.set_extra_points(
-            "interpolation", self.map_data.to_map(here), symbol="o", colour=(255, 255, 255), size=11
+            "interpolation", here[None], symbol="o", colour=(255, 255, 255), size=11
         )
 
     # -- results ------------------------------------------------------------------------
@@ -287,9 +324,11 @@ class Explorer(QObject):
             self.preview_image = result.images[0]
             description = result.context or ""
             self.preview_description = description
-            self.preview.show_preview(
-                result.images[0], f"{description} · decoded in {result.decode_ms:.1f} ms"
-            )
+            caption = f"{description} · decoded in {result.decode_ms:.1f} ms"
+            label = self.classifier.label_of(result.images[0])
+            if label is not None:
+                caption += f" · looks like {label}"
+            self.preview.show_preview(result.images[0], caption)
             self.decode_timed.emit(result.latency_ms)
         elif result.channel == "hover":
             if self.map.hovered_index() == result.context:
@@ -312,10 +351,10 @@ class Explorer(QObject):
         """Stop decoding and accept no new jobs (signals queued before closing may still
         arrive)."""
         self._shut_down = True
-        self._map_pending = None
         self.decoder.shutdown()
-        if self._map_worker is not None:
-            self._map_worker.quit()
+        self.maps.shutdown()
+        self.placer.shutdown()
+        self.classifier.shutdown()
 
 
 def tile_images(images: np.ndarray, rows: int, columns: int) -> np.ndarray:

@@ -7,15 +7,19 @@ exploring never touches the weights that training is updating.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from latentlab.ui.training_request import TrainingRequest
 
 MapPoints = Literal["test", "all"]
 MAX_MAP_POINTS = 200_000
+PRIOR_SAMPLES = 2_000  # points on the map of a model without an encoder
 
 
 @dataclass(frozen=True)
@@ -128,14 +132,53 @@ def open_model_job(path: str | Path) -> OpenedModel:
     )
 
 
-def map_job(model: Any, dataset: Any | None, points: MapPoints = "test") -> Any:
-    """Encode the dataset (the test split, or everything) and project it: a LatentMapData.
-    Models without an encoder, or without a dataset, get a map of prior samples."""
-    from latentlab.projection import build_map, encode_dataset, sample_prior
+@dataclass(frozen=True)
+class CloudEncoded:
+    """The latent codes the map will show, before they are projected."""
+
+    cloud: Any  # LatentCloud
+
+
+def map_job(
+    model: Any,
+    dataset: Any | None,
+    points: MapPoints = "test",
+    config: Any = None,
+    previous: Any = None,
+    cloud: Any = None,
+) -> Iterator[object]:
+    """Encode the dataset (the test split, or everything; skipped when ``cloud`` is given) and
+    project it, streaming progress. Yields CloudEncoded, then the records of
+    ``latentlab.projection.map_steps`` (ProjectionProgress, MapReady, ..., MapFinished).
+
+    Models without an encoder, or without a dataset, get a map of prior samples. ``previous``
+    is the map on screen: the new one is aligned with it.
+    """
+    from latentlab.config import ProjectionConfig
+    from latentlab.projection import ProjectionProgress, map_steps
+
+    if cloud is None:
+        yield ProjectionProgress("Encoding", 0, 1, None)
+        cloud = encode_for_map(model, dataset, points)
+        if previous is not None and np.array_equal(previous.cloud.indices, cloud.indices):
+            # The same images as the last map: share them rather than hold one copy per epoch.
+            cloud = dataclasses.replace(cloud, images=previous.cloud.images)
+    yield CloudEncoded(cloud)
+    yield from map_steps(cloud, config or ProjectionConfig(), previous)
+
+
+def encode_for_map(model: Any, dataset: Any | None, points: MapPoints = "test") -> Any:
+    """The LatentCloud a map shows: the dataset's codes, or prior samples without an encoder."""
+    from latentlab.projection import encode_dataset, sample_prior
 
     if dataset is None or not model.has_encoder:
-        return build_map(sample_prior(model, 2_000))
+        return sample_prior(model, PRIOR_SAMPLES)
     images = dataset
     if points == "test" and bool(dataset.test_mask.any()):
         images = dataset.split("test")
-    return build_map(encode_dataset(model, images, max_points=MAX_MAP_POINTS))
+    return encode_dataset(model, images, max_points=MAX_MAP_POINTS)
+
+
+def placement_job(data: Any, latents: Any) -> Any:
+    """Where ``latents`` belong on the map ``data``, by the projection's own placement."""
+    return data.refine_positions(latents)

@@ -169,6 +169,7 @@ class LatentMap(QtWidgets.QWidget):
         self.points.move(xy)
         self._hover_index.set_points(xy)
         self.overlays.hover_ring.clear()
+        self.overlays.highlight_ring.clear()
         self._set_hovered(-1)
 
     def class_names(self) -> list[str]:

@@ -25,6 +25,7 @@ from latentlab.ui.explorer import Explorer
 from latentlab.ui.interpolation_dock import InterpolationDock
 from latentlab.ui.latent_map import LatentMap
 from latentlab.ui.preview_dock import PreviewDock
+from latentlab.ui.projection_dock import ProjectionDock
 from latentlab.ui.training_controller import TrainingController
 from latentlab.ui.training_dock import TrainingDock
 from latentlab.ui.welcome_page import WelcomePage
@@ -60,9 +61,11 @@ class MainWindow(QMainWindow):
         self.preview_dock = PreviewDock(self)
         self.training_dock = TrainingDock(self)
         self.interpolation_dock = InterpolationDock(self)
+        self.projection_dock = ProjectionDock(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.preview_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.interpolation_dock)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.training_dock)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.projection_dock)
 
         self.explorer = Explorer(self.map, self.preview_dock, self.interpolation_dock, self)
         self.training = TrainingController(self.training_dock, self)
@@ -213,7 +216,7 @@ class MainWindow(QMainWindow):
         self.training.run_started.connect(self._on_run_started)
         self.training.model_updated.connect(
             lambda snapshot: self.explorer.set_model(
-                snapshot.model, self.training.run.dataset, keep_view=True
+                snapshot.model, self.training.run.dataset, epoch=snapshot.epoch
             )
         )
         self.training.run_finished.connect(
@@ -229,6 +232,21 @@ class MainWindow(QMainWindow):
             lambda ms: self.decode_label.setText(f"decode {ms:.1f} ms")
         )
         self.explorer.busy_changed.connect(self._on_busy)
+        self._connect_projection()
+
+    def _connect_projection(self) -> None:
+        dock, maps = self.projection_dock, self.explorer.maps
+        dock.config_applied.connect(self.explorer.set_projection)
+        dock.cancel_requested.connect(maps.cancel)
+        dock.inverse_chosen.connect(self.explorer.set_inverse_method)
+        dock.epoch_chosen.connect(maps.show_epoch)
+        maps.progress.connect(dock.set_progress)
+        maps.history_changed.connect(
+            lambda _count, index: dock.set_history([e.epoch for e in maps.history], index)
+        )
+        self.explorer.map_ready.connect(dock.set_map)
+        self.explorer.map_improved.connect(dock.set_map)
+        self.explorer.fidelity_measured.connect(dock.set_fidelity)
 
     def _on_run_started(self, run: Any) -> None:
         self.device_label.setText(run.device)
@@ -292,10 +310,6 @@ class MainWindow(QMainWindow):
         self._refresh_recent_menu()
 
         view = menus.addMenu("&View")
-        projection = view.addMenu("&Projection")
-        pca = QAction("PCA (2-D latents: the latent plane itself)", self, checkable=True)
-        pca.setChecked(True)
-        projection.addAction(pca)
         colour = view.addMenu("&Colour by")
         colour_group = QActionGroup(self)
         for text, mode, key in (
@@ -313,23 +327,18 @@ class MainWindow(QMainWindow):
             action.setCheckable(True)
             action.setChecked(value == "test")
             points_group.addAction(action)
-        inverse = view.addMenu("&Click decodes")
-        inverse_group = QActionGroup(self)
-        for text, value in (
-            ("&Exact inverse (other components at the mean)", "exact"),
-            ("&Nearest data points", "neighbours"),
-        ):
-            action = self._add(inverse, text, lambda v=value: self._set_inverse(v))
-            action.setCheckable(True)
-            action.setChecked(value == "exact")
-            inverse_group.addAction(action)
         self.backdrop_action = self._add(
             view, "Manifold &backdrop", self.explorer.set_backdrop_enabled, "Ctrl+B"
         )
         self.backdrop_action.setCheckable(True)
         self._add(view, "&Reset map view", self.map.reset_view, "Home")
         view.addSeparator()
-        for dock in (self.preview_dock, self.training_dock, self.interpolation_dock):
+        for dock in (
+            self.preview_dock,
+            self.training_dock,
+            self.projection_dock,
+            self.interpolation_dock,
+        ):
             view.addAction(dock.toggleViewAction())
 
         help_menu = menus.addMenu("&Help")
@@ -342,9 +351,6 @@ class MainWindow(QMainWindow):
         action.triggered.connect(lambda checked=False: _call(slot, checked))
         menu.addAction(action)
         return action
-
-    def _set_inverse(self, method: str) -> None:
-        self.explorer.inverse_method = method
 
     # -- settings, recent files, drops, close ------------------------------------------
 

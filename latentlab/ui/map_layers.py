@@ -151,6 +151,13 @@ class MapOverlays:
     def path_visible(self) -> bool:
         return self._keypoints.isVisible() or self._path_line.isVisible()
 
+    def path_xy(self) -> np.ndarray:
+        """(M, 2) points of the drawn path; empty when none is shown."""
+        if not self._path_line.isVisible():
+            return np.zeros((0, 2))
+        x, y = self._path_line.getData()
+        return np.column_stack([x, y])
+
     # -- extra point sets -------------------------------------------------
     def set_extra_points(self, name: str, xy: np.ndarray, symbol: str, colour, size: float) -> None:
         """Create or replace the named point set."""

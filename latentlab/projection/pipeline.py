@@ -1,0 +1,165 @@
+"""From a latent cloud to a clickable map: project, then measure it and learn its inverse.
+
+A plain generator, so the app (on a worker), the benchmarks and the tests run the same steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.manifold import trustworthiness
+
+from latentlab.config import ProjectionConfig
+from latentlab.projection.alignment import procrustes_rotation, shared_points
+from latentlab.projection.latent_cloud import LatentCloud
+from latentlab.projection.latent_map import LatentMapData, MapQuality
+from latentlab.projection.learned_inverse import (
+    InverseFitProgress,
+    LearnedInverse,
+    fit_learned_inverse,
+)
+from latentlab.projection.linear import IdentityProjection, PCAProjection, fit_projection
+from latentlab.projection.neighbours import NeighbourInverse
+from latentlab.projection.round_trip import held_out_mask, latent_spread, relative_error
+from latentlab.projection.tsne import ProjectionProgress, TSNEProjection, run_tsne
+
+TRUST_POINTS = 2_000  # trustworthiness is O(N²) in memory: measured on a random subsample
+TRUST_NEIGHBOURS = 10
+INVERSE_SECONDS = 5.0  # budget for learning the inverse after each projection
+
+
+@dataclass(frozen=True)
+class MapReady:
+    """The map can be drawn and clicked."""
+
+    data: LatentMapData
+
+
+@dataclass(frozen=True)
+class MapFinished:
+    """The same map with its quality measured and its learned inverse."""
+
+    data: LatentMapData
+
+
+MapRecord = ProjectionProgress | InverseFitProgress | MapReady | MapFinished
+
+
+def project_cloud(
+    cloud: LatentCloud, config: ProjectionConfig, previous: LatentMapData | None = None
+) -> Generator[ProjectionProgress, None, LatentMapData]:
+    """Project ``cloud`` with ``config``, turned or started from ``previous`` (the map the user
+    was looking at) so that a refreshed map keeps its layout."""
+    latents = cloud.latents
+    if config.method == "tsne":
+        previous_xy = _previous_positions(cloud, previous, TSNEProjection, config)
+        projection, xy = yield from run_tsne(latents, config, previous_xy=previous_xy)
+        return LatentMapData(cloud=cloud, projection=projection, xy=xy, config=config)
+    projection = fit_projection(latents)
+    xy = projection.transform(latents)
+    if isinstance(projection, PCAProjection) and _is_pca(previous):
+        new_rows, old_rows = shared_points(cloud.indices, previous.cloud.indices)
+        rotation = procrustes_rotation(xy[new_rows], previous.xy[old_rows])
+        projection = projection.rotated(rotation)
+        xy = projection.transform(latents)
+    return LatentMapData(cloud=cloud, projection=projection, xy=xy, config=config)
+
+
+def build_map(
+    cloud: LatentCloud,
+    config: ProjectionConfig | None = None,
+    previous: LatentMapData | None = None,
+) -> LatentMapData:
+    """``project_cloud`` run to the end (PCA by default: no waiting)."""
+    steps = project_cloud(cloud, config or ProjectionConfig(), previous)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def map_steps(
+    cloud: LatentCloud,
+    config: ProjectionConfig,
+    previous: LatentMapData | None = None,
+    *,
+    learn_inverse: bool = True,
+    inverse_seconds: float = INVERSE_SECONDS,
+) -> Iterator[MapRecord]:
+    """Project (streaming progress), yield MapReady, then measure the map and learn its
+    inverse, and yield MapFinished."""
+    data = yield from project_cloud(cloud, config, previous)
+    if isinstance(data.projection, TSNEProjection):
+        data.projection.placement  # noqa: B018 (builds the KD-tree here, not on the first click)
+    yield MapReady(data)
+
+    latents, xy = cloud.latents, data.xy
+    held = held_out_mask(len(latents), seed=config.seed)
+    spread = latent_spread(latents)
+    round_trips = []
+    if data.projection.exact_inverse and not isinstance(data.projection, IdentityProjection):
+        exact = data.projection.inverse(xy[held])
+        round_trips.append(relative_error("exact", exact, latents[held], spread))
+    neighbours = NeighbourInverse(xy[~held], latents[~held]).inverse(xy[held])
+    round_trips.append(relative_error("neighbours", neighbours, latents[held], spread))
+    quality = _quality(latents, xy, round_trips, seed=config.seed)
+    data = data.replace(quality=quality)
+
+    if learn_inverse:
+        learned = None
+        for record in fit_learned_inverse(
+            xy[~held], latents[~held], seed=config.seed, max_seconds=inverse_seconds
+        ):
+            if isinstance(record, LearnedInverse):
+                learned = record
+            else:
+                yield record
+        if learned is not None:
+            error = relative_error("learned", learned.inverse(xy[held]), latents[held], spread)
+            quality = dataclasses.replace(quality, round_trips=(*quality.round_trips, error))
+            data = data.replace(learned_inverse=learned, quality=quality)
+    yield MapFinished(data)
+
+
+def map_trustworthiness(
+    latents: np.ndarray, xy: np.ndarray, *, points: int = TRUST_POINTS, seed: int = 0
+) -> tuple[float, int]:
+    """Trustworthiness (Venna & Kaski 2001) of the map on a random subsample, and its size."""
+    n = len(latents)
+    rows = np.arange(n)
+    if n > points:
+        rows = np.sort(np.random.default_rng(seed).choice(n, points, replace=False))
+    k = min(TRUST_NEIGHBOURS, max(1, len(rows) // 2 - 1))
+    return float(trustworthiness(latents[rows], xy[rows], n_neighbors=k)), len(rows)
+
+
+def _quality(latents, xy, round_trips, *, seed: int) -> MapQuality:
+    trust, points = map_trustworthiness(latents, xy, seed=seed)
+    return MapQuality(
+        trustworthiness=trust,
+        trust_points=points,
+        trust_neighbours=TRUST_NEIGHBOURS,
+        round_trips=tuple(round_trips),
+    )
+
+
+def _is_pca(data: LatentMapData | None) -> bool:
+    return data is not None and isinstance(data.projection, PCAProjection)
+
+
+def _previous_positions(
+    cloud: LatentCloud, previous: LatentMapData | None, kind: type, config: ProjectionConfig
+) -> np.ndarray | None:
+    """The previous map's positions of exactly these points, if it was a ``kind`` map made
+    with the same settings (new settings deserve a fresh start)."""
+    if previous is None or not isinstance(previous.projection, kind):
+        return None
+    if previous.config != config:
+        return None
+    if not np.array_equal(previous.cloud.indices, cloud.indices):
+        return None
+    return previous.xy

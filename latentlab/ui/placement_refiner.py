@@ -1,0 +1,64 @@
+"""Refining, on a worker, where new latents sit on a non-linear map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from latentlab.ui.background import start_job
+from latentlab.ui.jobs import placement_job
+
+
+class PlacementRefiner(QObject):
+    """On a t-SNE map, paths and markers are drawn at once from their nearest data points;
+    this places them again with openTSNE's optimisation (seconds) and reports the result.
+
+    One job at a time; for each name only the newest request is kept, so dragging keypoints
+    around never queues stale work.
+    """
+
+    placed = Signal(str, object, object, object)  # name, LatentMapData placed on, M×2 xy, tag
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pending: dict[str, tuple[Any, Any, Any]] = {}
+        self._worker = None
+        self._shut_down = False
+
+    def request(self, name: str, data: Any, latents: Any, tag: Any = None) -> None:
+        """Place ``latents`` on ``data``'s map (no-op for maps placed exactly already).
+        ``tag`` comes back with the result, so a late answer can be told from a current one."""
+        if not data.can_refine or self._shut_down:
+            return
+        self._pending[name] = (data, latents, tag)
+        self._start_next()
+
+    def forget(self, name: str) -> None:
+        self._pending.pop(name, None)
+
+    def busy(self) -> bool:
+        return self._worker is not None or bool(self._pending)
+
+    def shutdown(self) -> None:
+        self._shut_down = True
+        self._pending.clear()
+
+    def _start_next(self) -> None:
+        if self._worker is not None or not self._pending or self._shut_down:
+            return
+        name = next(iter(self._pending))
+        data, latents, tag = self._pending.pop(name)
+        self._worker = start_job(
+            placement_job,
+            data,
+            latents,
+            on_result=lambda xy: self.placed.emit(name, data, xy, tag),
+            on_error=lambda error: self.failed.emit(f"Could not place {name}: {error}"),
+            on_finished=self._on_finished,
+        )
+
+    def _on_finished(self) -> None:
+        self._worker = None
+        self._start_next()

@@ -1,0 +1,271 @@
+"""The Projection panel: how the map is made, how clicks are decoded, and how good both are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from latentlab.config import ProjectionConfig
+from latentlab.ui.scrolling import scrollable
+
+METHODS = (("PCA", "pca"), ("t-SNE", "tsne"))
+INVERSES = (
+    ("exact", "Exact inverse (PCA plane)"),
+    ("learned", "Learned inverse (a small network)"),
+    ("neighbours", "Nearest points (a weighted mix)"),
+)
+NOTE_STYLE = "color: #555; font-size: 9pt"
+
+
+class ProjectionDock(QDockWidget):
+    """Method and parameters with Project and Cancel; progress of the running projection;
+    the choice of inverse with each one's round-trip error; trustworthiness; and a slider
+    over the maps of earlier epochs."""
+
+    config_applied = Signal(object)  # ProjectionConfig
+    cancel_requested = Signal()
+    inverse_chosen = Signal(str)  # 'exact', 'learned' or 'neighbours'
+    epoch_chosen = Signal(int)  # index into the kept maps
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Projection", parent)
+        self.setObjectName("ProjectionDock")
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self._build_settings())
+        layout.addWidget(self._build_progress())
+        layout.addWidget(self._build_inverse())
+        layout.addWidget(self._build_epochs())
+        layout.addStretch(1)
+        self.setWidget(scrollable(body))
+        self._data: Any = None
+        self._fidelity: dict = {}
+        self._on_method_changed()
+        self.set_map(None)
+        self.set_history([], -1)
+        self.set_progress("", 0, 0)
+
+    # -- building -----------------------------------------------------------------------
+
+    def _build_settings(self) -> QGroupBox:
+        box = QGroupBox("Map")
+        form = QFormLayout(box)
+        self.method = QComboBox()
+        for text, value in METHODS:
+            self.method.addItem(text, value)
+        self.method.setToolTip(
+            "PCA: a linear view with an exact inverse. t-SNE: shows clusters, no exact inverse "
+            "(clicks use a learned or neighbour inverse)."
+        )
+        form.addRow("Method", self.method)
+        defaults = ProjectionConfig()
+        self.perplexity = QDoubleSpinBox(minimum=2, maximum=500, decimals=1)
+        self.perplexity.setValue(defaults.perplexity)
+        self.perplexity.setToolTip("Roughly how many neighbours each point keeps close (5–50).")
+        self.fit_points = QSpinBox(minimum=100, maximum=200_000, singleStep=1_000)
+        self.fit_points.setValue(defaults.fit_points)
+        self.fit_points.setGroupSeparatorShown(True)
+        self.fit_points.setToolTip(
+            "t-SNE is fitted on at most this many points, chosen at random; the rest are "
+            "placed into that map afterwards (much faster for large sets)."
+        )
+        self.iterations = QSpinBox(minimum=10, maximum=5_000, singleStep=50)
+        self.iterations.setValue(defaults.iterations)
+        self.iterations.setToolTip("Iterations after the 250 of early exaggeration.")
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=defaults.seed)
+        self._tsne_rows = [
+            ("Perplexity", self.perplexity),
+            ("Fit on at most", self.fit_points),
+            ("Iterations", self.iterations),
+            ("Seed", self.seed),
+        ]
+        for label, widget in self._tsne_rows:
+            form.addRow(label, widget)
+        self.project = QPushButton("Project")
+        self.project.setToolTip("Make the map again with these settings")
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setToolTip("Stop the running projection and keep the map shown before")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.project)
+        buttons.addWidget(self.cancel)
+        form.addRow(buttons)
+        self._form = form
+        self.method.currentIndexChanged.connect(self._on_method_changed)
+        # Choosing a method makes the map at once; the parameters wait for Project.
+        self.method.activated.connect(lambda _index: self.config_applied.emit(self.config()))
+        self.project.clicked.connect(lambda: self.config_applied.emit(self.config()))
+        self.cancel.clicked.connect(self.cancel_requested)
+        return box
+
+    def _build_progress(self) -> QWidget:
+        widget = QWidget()
+        layout = QVBoxLayout(widget)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.phase = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(8)
+        layout.addWidget(self.phase)
+        layout.addWidget(self.progress)
+        return widget
+
+    def _build_inverse(self) -> QGroupBox:
+        box = QGroupBox("Click decodes")
+        layout = QVBoxLayout(box)
+        self.inverse_group = QButtonGroup(self)
+        self.inverse_buttons: dict[str, QRadioButton] = {}
+        self.inverse_notes: dict[str, QLabel] = {}
+        for value, text in INVERSES:
+            button = QRadioButton(text)
+            note = QLabel("")
+            note.setStyleSheet(NOTE_STYLE)
+            note.setContentsMargins(22, 0, 0, 4)  # under the button's text, not its circle
+            self.inverse_buttons[value] = button
+            self.inverse_notes[value] = note
+            self.inverse_group.addButton(button)
+            layout.addWidget(button)
+            layout.addWidget(note)
+            button.toggled.connect(lambda checked, v=value: checked and self.inverse_chosen.emit(v))
+        self.inverse_buttons["exact"].setChecked(True)
+        self.round_trip_note = QLabel(
+            "Round trip: ‖inverse(map(z)) − z‖ on held-out points, relative to the spread of "
+            "the codes (0 = exact, 1 = no better than the centre). Fidelity: share of clicks "
+            "inside class regions that decode to an image of that class, judged by a classifier "
+            "trained on the dataset."
+        )
+        self.round_trip_note.setWordWrap(True)
+        self.round_trip_note.setStyleSheet(NOTE_STYLE)
+        layout.addWidget(self.round_trip_note)
+        self.trust = QLabel("")
+        self.trust.setToolTip(
+            "Trustworthiness (Venna & Kaski): 1.0 means every point's neighbours on the map "
+            "are also its neighbours in latent space."
+        )
+        layout.addWidget(self.trust)
+        return box
+
+    def _build_epochs(self) -> QGroupBox:
+        self.epoch_box = QGroupBox("Maps of earlier epochs")
+        layout = QHBoxLayout(self.epoch_box)
+        self.epoch_slider = QSlider(Qt.Orientation.Horizontal)
+        self.epoch_slider.setMinimum(0)
+        self.epoch_slider.setPageStep(1)
+        self.epoch_label = QLabel("")
+        self.epoch_label.setMinimumWidth(90)
+        layout.addWidget(self.epoch_slider, 1)
+        layout.addWidget(self.epoch_label)
+        self.epoch_slider.valueChanged.connect(self._on_epoch_slider)
+        self._epochs: list[int | None] = []
+        return self.epoch_box
+
+    # -- reading ------------------------------------------------------------------------
+
+    def config(self) -> ProjectionConfig:
+        """The settings in the panel."""
+        return ProjectionConfig(
+            method=self.method.currentData(),
+            perplexity=self.perplexity.value(),
+            fit_points=self.fit_points.value(),
+            iterations=self.iterations.value(),
+            seed=self.seed.value(),
+        )
+
+    def chosen_inverse(self) -> str:
+        return next(v for v, b in self.inverse_buttons.items() if b.isChecked())
+
+    # -- showing ------------------------------------------------------------------------
+
+    def set_progress(self, phase: str, done: int, total: int) -> None:
+        """What the projection job is doing ('' when idle)."""
+        running = bool(phase)
+        self.cancel.setEnabled(running)
+        self.progress.setVisible(running)
+        self.phase.setText(f"{phase} {done:,}/{total:,}" if running and total > 1 else phase)
+        self.progress.setRange(0, max(total, 0) if total > 1 else 0)  # 0..0: busy
+        if total > 1:
+            self.progress.setValue(done)
+
+    def set_map(self, data: Any) -> None:
+        """Offer the inverses this map has, with their round-trip errors and trustworthiness."""
+        self._data = data
+        self._fidelity = {}
+        self._label_inverses()
+        quality = None if data is None else data.quality
+        self.round_trip_note.setVisible(quality is not None)
+        if quality is None:
+            self.trust.setText("Measuring the map…" if data is not None else "")
+        else:
+            self.trust.setText(
+                f"Trustworthiness {quality.trustworthiness:.3f} "
+                f"(k = {quality.trust_neighbours}, {quality.trust_points:,} points)"
+            )
+
+    def set_fidelity(self, results: dict) -> None:
+        """Click fidelity per inverse (method -> ClickFidelity) of the shown map."""
+        self._fidelity = dict(results)
+        self._label_inverses()
+
+    def _label_inverses(self) -> None:
+        data = self._data
+        methods = () if data is None else data.inverse_methods
+        quality = None if data is None else data.quality
+        for value, _text in INVERSES:
+            self.inverse_buttons[value].setEnabled(value in methods)
+            notes = []
+            error = None if quality is None else quality.round_trip(value)
+            if error is not None:
+                notes.append(f"round trip {error.median:.2f}")
+            elif value == "learned" and data is not None and quality is not None:
+                notes.append("learning…")
+            fidelity = self._fidelity.get(value)
+            if fidelity is not None:
+                notes.append(f"fidelity {fidelity.fidelity:.0%}")
+            self.inverse_notes[value].setText(" · ".join(notes))
+            self.inverse_notes[value].setVisible(bool(notes))
+
+    def set_history(self, epochs: list[int | None], index: int) -> None:
+        """The epochs whose maps are kept, and which one is shown."""
+        self._epochs = list(epochs)
+        self.epoch_box.setVisible(len(epochs) > 1)
+        self.epoch_slider.blockSignals(True)
+        self.epoch_slider.setMaximum(max(0, len(epochs) - 1))
+        self.epoch_slider.setValue(max(0, index))
+        self.epoch_slider.blockSignals(False)
+        self._label_epoch(index)
+
+    def _on_epoch_slider(self, index: int) -> None:
+        self._label_epoch(index)
+        self.epoch_chosen.emit(index)
+
+    def _label_epoch(self, index: int) -> None:
+        if 0 <= index < len(self._epochs):
+            epoch = self._epochs[index]
+            last = self._epochs[-1]
+            self.epoch_label.setText(f"epoch {epoch} of {last}" if epoch is not None else "")
+        else:
+            self.epoch_label.setText("")
+
+    def _on_method_changed(self) -> None:
+        tsne = self.method.currentData() == "tsne"
+        for _label, widget in self._tsne_rows:
+            widget.setVisible(tsne)
+            self._form.labelForField(widget).setVisible(tsne)

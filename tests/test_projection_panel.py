@@ -1,0 +1,146 @@
+"""The Projection panel in the app: t-SNE streamed into the map, Cancel, clicking empty space
+on a t-SNE map, paths placed on it, and the maps of earlier epochs."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from gui_helpers import TIMEOUT, click_map, decoded_preview, open_and_wait
+from scipy.spatial import cKDTree
+
+from latentlab.projection import PCAProjection, TSNEProjection, decode_latents
+
+
+def switch_to_tsne(qtbot, window, iterations: int = 150):
+    """Pick t-SNE in the panel as a user does; returns the provisional maps streamed."""
+    dock = window.projection_dock
+    dock.iterations.setValue(iterations)
+    streamed = []
+    window.explorer.maps.moved.connect(streamed.append)
+    with qtbot.waitSignal(window.explorer.map_improved, timeout=TIMEOUT):
+        dock.method.setCurrentIndex(dock.method.findData("tsne"))
+        dock.method.activated.emit(dock.method.currentIndex())
+    window.explorer.maps.moved.disconnect(streamed.append)
+    return streamed
+
+
+def emptiest_place(data) -> tuple[float, float]:
+    """The place inside the map's bounding box farthest from any point."""
+    (x0, y0), (x1, y1) = data.xy.min(0), data.xy.max(0)
+    grid = np.stack(np.meshgrid(np.linspace(x0, x1, 40), np.linspace(y0, y1, 40)), -1)
+    grid = grid.reshape(-1, 2)
+    distance, _ = cKDTree(data.xy).query(grid)
+    return tuple(grid[np.argmax(distance)])
+
+
+def test_tsne_streams_into_the_map_then_offers_a_learned_inverse(qtbot, window, digits_checkpoint):
+    open_and_wait(qtbot, window, digits_checkpoint)
+    pca_xy = window.explorer.map_data.xy.copy()
+    measured = []  # connected first: a cached classifier can measure the map at once
+    window.explorer.fidelity_measured.connect(measured.append)
+    streamed = switch_to_tsne(qtbot, window)
+    assert len(streamed) >= 3, "the map should move while t-SNE runs"
+    assert not np.allclose(streamed[0].xy, streamed[-1].xy)
+    data = window.explorer.map_data
+    assert isinstance(data.projection, TSNEProjection)
+    assert window.map.point_count() == len(pca_xy)
+    dock = window.projection_dock
+    learned = dock.inverse_notes["learned"]
+    assert dock.inverse_buttons["learned"].isEnabled() and "round trip" in learned.text()
+    assert not dock.inverse_buttons["exact"].isEnabled()
+    assert dock.trust.text().startswith("Trustworthiness 0.")
+    qtbot.waitUntil(lambda: not dock.cancel.isEnabled(), timeout=TIMEOUT)  # the job has ended
+    # The domain classifier (trained on a worker, cached) then measures click fidelity.
+    # (The first test of a session trains the classifier: allow for a busy machine.)
+    qtbot.waitUntil(lambda: bool(measured), timeout=3 * TIMEOUT)
+    assert set(measured[-1]) == {"learned", "neighbours"}
+    assert all(0 <= r.fidelity <= 1 for r in measured[-1].values())
+    assert "fidelity" in learned.text()
+
+
+def test_clicking_empty_space_on_a_tsne_map_decodes_an_image(qtbot, window, digits_checkpoint):
+    open_and_wait(qtbot, window, digits_checkpoint)
+    switch_to_tsne(qtbot, window)
+    data = window.explorer.map_data
+    window.map.reset_view()
+    x, y = emptiest_place(data)
+    qtbot.waitUntil(lambda: window.explorer.classifier.classifier is not None, timeout=3 * TIMEOUT)
+    images = {}
+    for method in ("learned", "neighbours"):
+        window.projection_dock.inverse_buttons[method].click()
+        images[method] = decoded_preview(qtbot, window, lambda: click_map(qtbot, window, x, y))
+        latent = data.to_latent([[x, y]], method)
+        expected = decode_latents(window.explorer.model, latent)[0].astype(int)
+        assert np.abs(expected - images[method]).max() <= 3  # the chosen inverse was used
+    assert "looks like" in window.preview_dock.caption.text()  # the classifier names it
+    assert images["learned"].shape == (16, 16, 1)
+    assert images["learned"].std() > 10  # an image with strokes, not a flat field
+
+
+def test_cancel_stops_tsne_and_puts_the_pca_map_back(qtbot, window, digits_checkpoint):
+    open_and_wait(qtbot, window, digits_checkpoint)
+    pca = window.explorer.map_data
+    dock = window.projection_dock
+    dock.iterations.setValue(5_000)
+    with qtbot.waitSignal(window.explorer.maps.moved, timeout=TIMEOUT):
+        dock.method.setCurrentIndex(dock.method.findData("tsne"))
+        dock.method.activated.emit(dock.method.currentIndex())
+    assert dock.cancel.isEnabled()
+    with qtbot.waitSignal(window.explorer.map_ready, timeout=TIMEOUT):
+        dock.cancel.click()
+    assert window.explorer.map_data is pca
+    assert isinstance(window.explorer.map_data.projection, PCAProjection)
+    qtbot.waitUntil(lambda: not window.explorer.maps.animation.is_running(), timeout=TIMEOUT)
+    np.testing.assert_allclose(window.map.points.xy, pca.xy, atol=1e-5)
+    assert not dock.cancel.isEnabled()
+
+
+def test_an_interpolation_path_is_drawn_where_its_ends_are_on_a_tsne_map(
+    qtbot, window, digits_checkpoint
+):
+    open_and_wait(qtbot, window, digits_checkpoint)
+    switch_to_tsne(qtbot, window)
+    data = window.explorer.map_data
+    ends = [0, 7]
+    for slot, index in enumerate(ends):
+        with qtbot.waitSignal(window.interpolation_dock.path_changed, timeout=TIMEOUT):
+            window.interpolation_dock.set_keypoint(
+                slot, data.cloud.latents[index], data.cloud.images[index], f"point {index}"
+            )
+    spread = np.linalg.norm(data.xy - data.xy.mean(0), axis=1).mean()
+    path = window.map.overlays.path_xy()
+    for end, index in ((path[0], ends[0]), (path[-1], ends[1])):
+        assert np.linalg.norm(end - data.xy[index]) < 0.25 * spread  # placed at once
+    with qtbot.waitSignal(window.explorer.placer.placed, timeout=TIMEOUT):
+        pass  # openTSNE places the path again in the background
+    refined = window.map.overlays.path_xy()
+    assert np.linalg.norm(refined[0] - data.xy[ends[0]]) < 0.25 * spread
+
+
+def test_the_epoch_slider_shows_earlier_maps_with_their_models(qtbot, window, digits_checkpoint):
+    from latentlab.training import load_checkpoint
+
+    model = load_checkpoint(digits_checkpoint).model.eval()
+    dataset = None
+    open_and_wait(qtbot, window, digits_checkpoint)
+    dataset = window.explorer.dataset
+    later = load_checkpoint(digits_checkpoint).model.eval()
+    with torch.no_grad():
+        for parameter in later.parameters():
+            parameter.mul_(1.05)  # another epoch's weights
+    for epoch, weights in ((1, model), (2, later)):
+        with qtbot.waitSignal(window.explorer.map_ready, timeout=TIMEOUT):
+            window.explorer.set_model(weights, dataset, epoch=epoch)
+    dock = window.projection_dock
+    assert dock.epoch_box.isVisibleTo(dock) and dock.epoch_slider.maximum() == 1
+    assert dock.epoch_label.text() == "epoch 2 of 2"
+    second = window.explorer.map_data
+    with qtbot.waitSignal(window.explorer.map_ready, timeout=TIMEOUT):
+        dock.epoch_slider.setValue(0)
+    assert window.explorer.model is model
+    assert window.explorer.map_data is not second
+    assert dock.epoch_label.text() == "epoch 1 of 2"
+    # The aligned epoch-2 map keeps the layout of epoch 1: points moved little.
+    first = window.explorer.map_data
+    spread = np.linalg.norm(first.xy - first.xy.mean(0), axis=1).mean()
+    assert np.linalg.norm(second.xy - first.xy, axis=1).mean() < 0.5 * spread

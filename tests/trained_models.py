@@ -1,0 +1,19 @@
+"""Small models trained on the spot for tests (no Qt)."""
+
+from __future__ import annotations
+
+from latentlab.config import ModelConfig, TrainConfig
+from latentlab.training import DatasetInfo, Trainer
+
+
+def train_digits_vae(digits, epochs: int) -> Trainer:
+    """A conv VAE (latent 8) trained on the built-in digits; returns the finished trainer."""
+    trainer = Trainer(
+        ModelConfig(kind="vae", latent_dim=8),
+        TrainConfig(epochs=epochs, batch_size=32),
+        digits,
+        dataset_info=DatasetInfo(name="digits", class_names=digits.class_names, spec="digits"),
+    )
+    for _ in trainer.run():
+        pass
+    return trainer
