@@ -1,4 +1,4 @@
-"""The ``latentlab`` command: the GUI by default, and ``train`` / ``info`` subcommands."""
+"""The ``latentlab`` command: the GUI by default; ``train``, ``eval`` and ``info`` subcommands."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from latentlab.config import (
     TrainConfig,
 )
 
-SUBCOMMANDS = ("train", "info")
+SUBCOMMANDS = ("train", "eval", "info")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +36,7 @@ def launch_gui(argv: list[str]) -> int:
         prog="latentlab",
         description="Explore the latent spaces of VAEs and GANs. Without a subcommand, opens "
         "the desktop app (optionally with a checkpoint).",
-        epilog="Subcommands: latentlab train --help, latentlab info --help",
+        epilog="Subcommands: latentlab train --help, latentlab eval --help, latentlab info --help",
     )
     parser.add_argument("checkpoint", nargs="?", help="a LatentLab checkpoint to open")
     parser.add_argument("--version", action="version", version=f"LatentLab {__version__}")
@@ -97,10 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("auto", "fp32", "bf16"),
         help="bf16 autocast (auto: on CPUs with native bf16, else fp32)",
     )
+    run.add_argument(
+        "--binarize",
+        action="store_true",
+        help="dynamic binarization: train on x ~ Bernoulli(pixel intensity), re-drawn for every "
+        "batch (the setting of published MNIST likelihoods)",
+    )
     run.add_argument("--preview-every", type=int, default=200, help="steps between previews")
     run.add_argument("--out", help="run folder (default: runs/DATASET-MODEL-TIME)")
     run.add_argument("--resume", metavar="CKPT", help="continue training from a checkpoint")
     train.set_defaults(run=run_train)
+
+    _add_eval_parser(sub)
 
     info = sub.add_parser("info", help="describe a checkpoint")
     info.add_argument("checkpoint")
@@ -166,6 +174,7 @@ def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfi
         compile=args.compile,
         precision=args.precision,
         preview_every=args.preview_every,
+        binarize=args.binarize,
     )
     return model_config, train_config
 
@@ -202,6 +211,7 @@ def _train(model_config, train_config, dataset, info, run_dir, checkpoint, contr
         f"training images {dataset.image_shape}, {train_config.epochs} epochs of "
         f"{trainer.steps_per_epoch} steps, on {describe_device(trainer.device)}"
         + (" with bf16 autocast" if trainer.autocast_to is not None else "")
+        + (", dynamically binarized" if train_config.binarize else "")
     )
     # First Ctrl-C: stop cleanly between steps and save; a second one interrupts at once.
     previous = signal.signal(signal.SIGINT, lambda *_: _stop_once(control, previous))
@@ -276,7 +286,12 @@ def run_info(args: argparse.Namespace) -> int:
             else ""
         ),
         f"trained        {training['epoch']} epochs + {training['step_in_epoch']} steps "
-        f"({training['global_step']} steps)",
+        f"({training['global_step']} steps)"
+        + (
+            ", on dynamically binarized images"
+            if (training.get("train_config") or {}).get("binarize")
+            else ""
+        ),
         f"losses         {' '.join(f'{k} {v:.4g}' for k, v in training['losses'].items())}",
         f"resumable      {'yes' if meta.get('optimizers') else 'no (weights only)'}",
         f"written by     LatentLab {meta['latentlab_version']}, format "
@@ -290,3 +305,199 @@ def run_info(args: argparse.Namespace) -> int:
         )
     print("\n".join(lines))
     return 0
+
+
+# -- eval -----------------------------------------------------------------------------------------
+
+
+def _add_eval_parser(sub) -> None:
+    from latentlab.training.evaluation import DEFAULT_FD_SAMPLES, DEFAULT_K
+
+    ev = sub.add_parser(
+        "eval",
+        help="measure a checkpoint: ELBO, IWAE likelihood bound, Fréchet distance",
+        description="Measure a checkpoint on its dataset's test split. VAEs: the ELBO, its "
+        "reconstruction and KL terms, the importance-weighted (IWAE) bound on the negative "
+        "log-likelihood, active units, reconstruction errors. VAEs and GANs: the Fréchet "
+        "distance between domain-classifier features of generated and real test images.",
+    )
+    ev.add_argument("checkpoint")
+    ev.add_argument("--dataset", help="dataset spec (default: the one the model was trained on)")
+    ev.add_argument("--data-root", help="folder of downloaded datasets (default: as trained)")
+    ev.add_argument(
+        "--k",
+        type=int,
+        help=f"VAE: importance samples of the IWAE bound (default: {DEFAULT_K}; papers use 5000)",
+    )
+    ev.add_argument(
+        "--max-images",
+        type=int,
+        help="only the first N test images (quick; then not comparable with papers)",
+    )
+    ev.add_argument(
+        "--fd-samples",
+        type=int,
+        default=DEFAULT_FD_SAMPLES,
+        help=f"generated and real images for the Fréchet distance (default: {DEFAULT_FD_SAMPLES:,}"
+        ", capped at the test images; 0 skips it)",
+    )
+    ev.add_argument(
+        "--binarize",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="VAE: binarize the test images once with a fixed seed, so the Bernoulli likelihood "
+        "is a proper one (default: when the model was trained with --binarize)",
+    )
+    ev.add_argument("--seed", type=int, default=0, help="seed of the samples drawn")
+    ev.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
+    ev.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    ev.set_defaults(run=run_eval)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from latentlab.data import DatasetError
+    from latentlab.training import CheckpointError, load_checkpoint, pick_device
+    from latentlab.training.data_source import open_dataset, reopen_dataset
+    from latentlab.training.evaluation import (
+        Evaluation,
+        EvaluationError,
+        EvaluationStopped,
+        evaluate,
+    )
+
+    # First Ctrl-C: stop between chunks (EvaluationStopped); a second one interrupts at once.
+    stopped: list[bool] = []
+    previous = signal.signal(signal.SIGINT, lambda *_: _stop_eval(stopped, previous))
+    try:
+        checkpoint = load_checkpoint(args.checkpoint, device=pick_device(args.device))
+        info = checkpoint.dataset
+        if args.dataset:
+            # Shaped as the model was trained: the same size and colour conversion.
+            dataset, _ = open_dataset(
+                args.dataset,
+                data_root=args.data_root or info.data_root,
+                image_size=info.image_size,
+                channels=info.channels,
+            )
+        else:
+            if args.data_root:
+                info = dataclasses.replace(info, data_root=args.data_root)
+            if not info.spec:
+                raise ValueError(
+                    f"the checkpoint does not say how to reload its dataset {info.name!r}; "
+                    "pass --dataset"
+                )
+            dataset = reopen_dataset(info)
+        steps = evaluate(
+            checkpoint,
+            dataset,
+            k=args.k,
+            max_images=args.max_images,
+            binarize=args.binarize,
+            fd_samples=args.fd_samples,
+            seed=args.seed,
+            should_stop=lambda: bool(stopped),
+        )
+        result = _run_with_progress(steps)
+    except EvaluationStopped:
+        print("evaluation stopped; nothing measured", file=sys.stderr)
+        return 1
+    except (DatasetError, CheckpointError, ConfigError, EvaluationError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert isinstance(result, Evaluation)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print(format_evaluation(result, args.checkpoint, checkpoint.model_config))
+    return 0
+
+
+def _stop_eval(stopped: list[bool], previous) -> None:
+    print("\nstopping (Ctrl-C again to abort)...", file=sys.stderr)
+    stopped.append(True)
+    signal.signal(signal.SIGINT, previous)
+
+
+def _run_with_progress(steps):
+    """Drive the evaluation, drawing progress on stderr (a redrawn line on a terminal, one line
+    per phase otherwise); returns the final record."""
+    from latentlab.training.evaluation import EvaluationProgress
+
+    live = sys.stderr.isatty()
+    phase, last_draw, record = None, 0.0, None
+    try:
+        for record in steps:
+            if not isinstance(record, EvaluationProgress):
+                continue
+            now = time.perf_counter()
+            if record.phase != phase:
+                phase = record.phase
+                if not live:
+                    print(f"{_PHASE_NAMES[phase]}...", file=sys.stderr, flush=True)
+            if live and (now - last_draw > 0.2 or record.done == record.total):
+                last_draw = now
+                share = record.done / max(record.total, 1)
+                sys.stderr.write(
+                    f"\r{_PHASE_NAMES[phase]} {record.done:,}/{record.total:,} {share:4.0%}\x1b[K"
+                )
+                sys.stderr.flush()
+    finally:
+        if live:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+    return record
+
+
+_PHASE_NAMES = {
+    "likelihood": "likelihood bounds (test images)",
+    "reconstruction": "reconstruction errors",
+    "classifier": "training the domain classifier (once per dataset; cached)",
+    "samples": "generating samples",
+    "features": "classifier features",
+}
+
+
+def format_evaluation(result, checkpoint_path: str, model_config: ModelConfig) -> str:
+    """The readable table ``latentlab eval`` prints."""
+    r = result
+    binarized = f", binarized once (seed {r.binarize_seed})" if r.binarized else ", grey"
+    lines = [
+        f"checkpoint       {checkpoint_path}",
+        f"model            {r.model_kind} ({model_config.architecture}), latent dim {r.latent_dim}",
+        f"test images      {r.n_images:,} of {r.n_test_images:,} ({r.dataset})"
+        + (binarized if r.nll_iwae is not None else ""),
+    ]
+    if r.nll_iwae is not None:
+        lines += [
+            f"-ELBO            {r.negative_elbo:.2f} nats  (reconstruction {r.reconstruction:.2f}"
+            f" + KL {r.kl:.2f})",
+            f"NLL (IWAE)       {r.nll_iwae:.2f} nats  (k = {r.iwae_k:,}, standard error "
+            f"{r.nll_iwae_stderr:.2f})",
+            f"active units     {r.active_units} / {r.latent_dim}  (Var_x E[z_d] > 0.01)",
+        ]
+    if r.mse_per_image is not None:
+        worst = ", ".join(str(i) for i in r.mse_worst_indices(5))
+        lines.append(
+            f"reconstruction   MSE {r.mse_mean:.4f} per pixel, mean over images; worst: {worst}"
+        )
+    if r.frechet_distance is not None:
+        lines.append(
+            f"Fréchet distance {r.frechet_distance:.2f}  (domain-classifier features, "
+            f"{r.fd_samples:,} samples vs {r.fd_samples:,} test images)"
+        )
+        if r.fd_train_vs_test is not None:
+            lines.append(
+                f"  reference      {r.fd_train_vs_test:.2f}  (training images vs the test images)"
+            )
+        lines.append(f"classifier       {r.classifier_test_accuracy:.1%} test accuracy")
+    elif r.model_kind != "ae":
+        lines.append("Fréchet distance not measured (unlabelled dataset, or --fd-samples 0)")
+    lines.append(f"time             {r.seconds:.1f} s")
+    if r.note:
+        lines.append(f"note: {r.note}")
+    return "\n".join(lines)

@@ -90,8 +90,8 @@ def map_steps(
     learn_inverse: bool = True,
     inverse_seconds: float = INVERSE_SECONDS,
 ) -> Iterator[MapRecord]:
-    """Project (streaming progress), yield MapReady, then measure the map and learn its
-    inverse, and yield MapFinished."""
+    """Project (streaming progress), yield MapReady, then measure the map, learn its inverse
+    (non-linear maps only), and yield MapFinished."""
     data = yield from project_cloud(cloud, config, previous)
     if isinstance(data.projection, TSNEProjection):
         data.projection.placement  # noqa: B018 (builds the KD-tree here, not on the first click)
@@ -109,7 +109,9 @@ def map_steps(
     quality = _quality(latents, xy, round_trips, seed=config.seed)
     data = data.replace(quality=quality)
 
-    if learn_inverse:
+    # Linear maps have their exact inverse: a network would only compete with training for
+    # the CPU after every epoch.
+    if learn_inverse and not data.projection.exact_inverse:
         learned = None
         for record in fit_learned_inverse(
             xy[~held], latents[~held], seed=config.seed, max_seconds=inverse_seconds

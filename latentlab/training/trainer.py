@@ -163,6 +163,11 @@ class Trainer:
                 # index_select copies whole rows; [index] gathers element by element (slower).
                 batch = self._train_images.index_select(0, index)
                 x = batch.to(self.device, non_blocking=True).float().div_(255)
+                if config.binarize:
+                    # From the device's default generator, which _seed_random_numbers seeds and
+                    # checkpoints save (_rng_states): a seed gives the same draws, and a resumed
+                    # run draws what the uninterrupted one would have.
+                    x = binarize_images(x)
                 progress = self.epoch + self.step_in_epoch / self.steps_per_epoch
                 losses = self.objective.step(x, progress)
                 for name, value in losses.items():
@@ -315,6 +320,16 @@ class Trainer:
     def _free_device_memory(self) -> None:
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
+
+
+def binarize_images(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Stochastic binarization: each pixel is 1 with probability its intensity in [0, 1], else 0.
+
+    Salakhutdinov & Murray (2008), re-drawn for every batch ("dynamic binarization") as in the
+    MNIST likelihood tables of Burda et al. (2016). Draws from ``generator`` when given, else
+    from the default generator of ``x``'s device.
+    """
+    return torch.bernoulli(x, generator=generator)
 
 
 def _pair_rows(originals: torch.Tensor, copies: torch.Tensor, columns: int) -> torch.Tensor:

@@ -55,6 +55,20 @@ class OpenedModel:
     dataset: Any | None  # ImageSet
     dataset_info: Any  # DatasetInfo
     warning: str | None  # e.g. the dataset could not be found
+    from_adapter: bool = False  # a model trained elsewhere, opened through an adapter
+
+
+@dataclass(frozen=True)
+class AdapterRequest:
+    """What the "Open model with adapter" dialog asks for (see latentlab.models.adapters)."""
+
+    adapter_path: str | None  # the user's Python adapter file; None for a TorchScript file
+    weights_path: str  # state dict (.pt/.pth, loaded weights_only), .safetensors or TorchScript
+    dataset_spec: str | None  # the data to map (None: samples from the prior)
+    data_root: str | None = None
+    latent_dim: int | None = None  # None: probed
+    image_shape: tuple[int, int, int] | None = None  # (C, H, W); None: probed
+    output: str | None = None  # 'unit', 'tanh' or 'logits'; None: the adapter's own choice
 
 
 def training_job(request: TrainingRequest, control: Any) -> Iterator[object]:
@@ -137,6 +151,46 @@ class CloudEncoded:
     """The latent codes the map will show, before they are projected."""
 
     cloud: Any  # LatentCloud
+
+
+def open_adapter_job(request: AdapterRequest) -> OpenedModel:
+    """Build a model trained elsewhere through an adapter (this runs the adapter file, which
+    the user agreed to) and load the dataset to map, sized to the model's images."""
+    from latentlab.models import load_adapter
+    from latentlab.training import DatasetInfo
+    from latentlab.training.data_source import open_dataset
+
+    model = load_adapter(
+        Path(request.adapter_path) if request.adapter_path else None,
+        Path(request.weights_path),
+        latent_dim=request.latent_dim,
+        image_shape=request.image_shape,
+        output=request.output,
+    )
+    dataset, warning = None, None
+    info = DatasetInfo(name="samples from the prior")
+    if request.dataset_spec:
+        channels, height, _ = model.image_shape
+        try:
+            dataset, info = open_dataset(
+                request.dataset_spec,
+                data_root=request.data_root,
+                image_size=height,
+                channels=channels,
+            )
+        except Exception as error:  # the model still opens: the map shows prior samples
+            warning = (
+                f"The dataset '{request.dataset_spec}' could not be loaded ({error}); the map "
+                "shows samples from the prior instead."
+            )
+    return OpenedModel(
+        path=Path(request.weights_path),
+        model=model,
+        dataset=dataset,
+        dataset_info=info,
+        warning=warning,
+        from_adapter=True,
+    )
 
 
 def map_job(

@@ -24,6 +24,7 @@ from latentlab.ui.background import start_job, wait_for_jobs
 from latentlab.ui.explorer import Explorer
 from latentlab.ui.interpolation_dock import InterpolationDock
 from latentlab.ui.latent_map import LatentMap
+from latentlab.ui.metrics_dock import MetricsDock
 from latentlab.ui.preview_dock import PreviewDock
 from latentlab.ui.projection_dock import ProjectionDock
 from latentlab.ui.training_controller import TrainingController
@@ -66,6 +67,10 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.interpolation_dock)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.training_dock)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.projection_dock)
+        self.metrics_dock = MetricsDock(self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.metrics_dock)
+        self.tabifyDockWidget(self.projection_dock, self.metrics_dock)
+        self.projection_dock.raise_()
 
         self.explorer = Explorer(self.map, self.preview_dock, self.interpolation_dock, self)
         self.training = TrainingController(self.training_dock, self)
@@ -147,8 +152,67 @@ class MainWindow(QMainWindow):
             on_error=lambda error: self.show_error("Could not open the checkpoint", str(error)),
         )
 
+    def ask_open_adapter(self) -> None:
+        from latentlab.ui.adapter_dialog import AdapterDialog
+
+        if not self._torch_loaded:
+            self.show_error("Still starting", "PyTorch is loading; try again in a moment.")
+            return
+        dialog = AdapterDialog(self)
+        if dialog.exec():
+            self.open_adapter(dialog.request())
+
+    def open_adapter(self, request: Any) -> None:
+        """Open a model trained elsewhere through an adapter, on a worker. What the adapter
+        cannot tell (the latent size, the decoder's output range) is asked here."""
+        from latentlab.ui.jobs import open_adapter_job
+
+        self.status.showMessage(f"Opening {request.weights_path} through its adapter…")
+        start_job(
+            open_adapter_job,
+            request,
+            on_result=self._on_model_opened,
+            on_error=lambda error: self._on_adapter_error(request, error),
+        )
+
+    def _on_adapter_error(self, request: Any, error: Exception) -> None:
+        import dataclasses
+
+        from PySide6.QtWidgets import QInputDialog
+
+        from latentlab.models import AdapterNeedsInfo, AdapterRangeError
+
+        if isinstance(error, AdapterNeedsInfo) and "latent_dim" in error.missing:
+            size, ok = QInputDialog.getInt(
+                self, "Latent size", f"{error}\n\nLatent size of this model:", 16, 1, 4096
+            )
+            if ok:
+                self.open_adapter(dataclasses.replace(request, latent_dim=size))
+            return
+        if isinstance(error, AdapterNeedsInfo) and "image_shape" in error.missing:
+            text, ok = QInputDialog.getText(
+                self, "Image shape", f"{error}\n\nImage shape as channels, height, width:"
+            )
+            shape = _parse_shape(text) if ok else None
+            if shape is not None:
+                self.open_adapter(dataclasses.replace(request, image_shape=shape))
+            elif ok:
+                self.show_error("Not an image shape", f"Expected three numbers, got {text!r}.")
+            return
+        if isinstance(error, AdapterRangeError):
+            answer = QMessageBox.question(
+                self,
+                "Decoder output out of range",
+                f"{error}\n\nRescale the output as '{error.suggestion}' and open it?",
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                self.open_adapter(dataclasses.replace(request, output=error.suggestion))
+            return
+        self.show_error("Could not open the model", str(error))
+
     def _on_model_opened(self, opened: Any) -> None:
-        self._remember_recent(str(opened.path))
+        if not opened.from_adapter:  # recent files are reopened as checkpoints
+            self._remember_recent(str(opened.path))
         if not self.training.running and self.training.run is None:
             self.training_dock.hide()  # nothing to show there: give the map the room
         self.model_label.setText(_describe_model(opened.model, opened.dataset_info.name))
@@ -247,6 +311,10 @@ class MainWindow(QMainWindow):
         self.explorer.map_ready.connect(dock.set_map)
         self.explorer.map_improved.connect(dock.set_map)
         self.explorer.fidelity_measured.connect(dock.set_fidelity)
+        self.explorer.map_ready.connect(
+            lambda _data: self.metrics_dock.set_model(self.explorer.model, self.explorer.dataset)
+        )
+        self.metrics_dock.error_raised.connect(self.show_error)
 
     def _on_run_started(self, run: Any) -> None:
         self.device_label.setText(run.device)
@@ -300,6 +368,7 @@ class MainWindow(QMainWindow):
         self._add(
             file_menu, "&Open checkpoint…", self.ask_open_checkpoint, QKeySequence.StandardKey.Open
         )
+        self._add(file_menu, "Open model with &adapter…", self.ask_open_adapter)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self._add(
             file_menu, "&Save checkpoint…", self.save_checkpoint, QKeySequence.StandardKey.Save
@@ -337,6 +406,7 @@ class MainWindow(QMainWindow):
             self.preview_dock,
             self.training_dock,
             self.projection_dock,
+            self.metrics_dock,
             self.interpolation_dock,
         ):
             view.addAction(dock.toggleViewAction())
@@ -407,6 +477,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/state", self.saveState())
         self.training.shutdown()
         self.explorer.shutdown()
+        self.metrics_dock.shutdown()
         wait_for_jobs()
         super().closeEvent(event)
 
@@ -419,6 +490,18 @@ def _call(slot, checked: bool) -> None:
         slot()
 
 
+def _parse_shape(text: str) -> tuple[int, int, int] | None:
+    """'1, 28, 28' -> (1, 28, 28); None when it is not three positive numbers."""
+    parts = [p for p in text.replace("×", ",").replace("x", ",").split(",") if p.strip()]
+    try:
+        shape = tuple(int(p) for p in parts)
+    except ValueError:
+        return None
+    return shape if len(shape) == 3 and min(shape) > 0 else None  # type: ignore[return-value]
+
+
 def _describe_model(model: Any, dataset_name: str) -> str:
+    if getattr(model, "kind", "") == "adapter":
+        return f"{model.source}, latent {model.latent_dim}, {dataset_name}"
     config = model.config
     return f"{config.kind} ({config.architecture}), latent {config.latent_dim}, {dataset_name}"

@@ -1,0 +1,98 @@
+"""The Metrics panel and models opened through adapters, in the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from gui_helpers import TIMEOUT, click_map, decoded_preview
+from PySide6.QtWidgets import QMessageBox
+
+from latentlab.ui.jobs import AdapterRequest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
+
+
+def open_adapter_and_wait(qtbot, window, request):
+    with qtbot.waitSignal(window.map_shown, timeout=TIMEOUT):
+        window.open_adapter(request)
+
+
+def test_the_metrics_panel_evaluates_the_explored_vae(qtbot, window, digits_checkpoint):
+    with qtbot.waitSignal(window.map_shown, timeout=TIMEOUT):
+        window.open_checkpoint(digits_checkpoint)
+    dock = window.metrics_dock
+    assert dock.run_button.isEnabled() and dock.k.isEnabled()
+    dock.k.setValue(5)
+    dock.max_images.setValue(60)
+    with qtbot.waitSignal(dock.evaluated, timeout=3 * TIMEOUT) as evaluated:
+        dock.run_button.click()
+    result = evaluated.args[0]
+    assert result.iwae_k == 5 and result.n_images == 60
+    assert result.nll_iwae <= result.negative_elbo + 1e-6  # a tighter bound than the ELBO
+    text = dock.summary.text()
+    assert "IWAE k = 5" in text and "active units" in text and "Fréchet distance" in text
+    assert dock.kl_plot.isVisibleTo(dock) and dock.error_plot.isVisibleTo(dock)
+    qtbot.waitUntil(lambda: dock.run_button.isEnabled(), timeout=TIMEOUT)
+
+
+def test_the_classic_pytorch_examples_vae_opens_through_its_adapter(qtbot, window, tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("example_vae", EXAMPLES / "mlp_vae_adapter.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    torch.manual_seed(0)
+    weights = tmp_path / "vae.pth"
+    torch.save(module.build().state_dict(), weights)  # as pytorch/examples' script would
+    request = AdapterRequest(
+        adapter_path=str(EXAMPLES / "mlp_vae_adapter.py"),
+        weights_path=str(weights),
+        dataset_spec="digits",
+    )
+    open_adapter_and_wait(qtbot, window, request)
+    model = window.explorer.model
+    assert model.latent_dim == 20 and tuple(model.image_shape) == (1, 28, 28)
+    assert window.map.point_count() == 359  # the digits test split, resized to 28×28
+    x0, x1, y0, y1 = window.map.view_range()
+    image = decoded_preview(
+        qtbot, window, lambda: click_map(qtbot, window, (x0 + x1) / 2, (y0 + y1) / 2)
+    )
+    assert image.shape == (28, 28, 1)
+    assert "mlp_vae_adapter.py" in window.model_label.text()
+    assert str(weights) not in window._recent_files()  # recent files reopen checkpoints
+
+
+def test_a_decoder_in_minus_one_to_one_is_offered_tanh_rescaling(
+    qtbot, window, tmp_path, monkeypatch
+):
+    adapter = tmp_path / "tanh_decoder.py"
+    adapter.write_text(
+        "import torch\n"
+        "from torch import nn\n"
+        "LATENT_DIM = 4\n"
+        "IMAGE_SHAPE = (1, 8, 8)\n"
+        "def build():\n"
+        "    return nn.Sequential(nn.Linear(4, 64), nn.Tanh())\n"
+        "def decode(module, z):\n"
+        "    return module(z * 10).view(-1, 1, 8, 8)\n"
+    )
+    torch.manual_seed(0)
+    weights = tmp_path / "decoder.pt"
+    torch.save(torch.nn.Sequential(torch.nn.Linear(4, 64), torch.nn.Tanh()).state_dict(), weights)
+    asked = []
+
+    def answer_yes(*args, **kwargs):
+        asked.append(args[2])
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer_yes)
+    request = AdapterRequest(
+        adapter_path=str(adapter), weights_path=str(weights), dataset_spec=None
+    )
+    open_adapter_and_wait(qtbot, window, request)
+    assert asked and "tanh" in asked[0]
+    assert window.map.point_count() > 0  # prior samples: a decoder-only model
+    images = window.explorer.map_data.cloud.images
+    assert images.min() >= 0 and images.max() <= 255 and np.ptp(images) > 0
