@@ -62,6 +62,17 @@ def test_the_classic_pytorch_examples_vae_opens_through_its_adapter(qtbot, windo
     assert image.shape == (28, 28, 1)
     assert "mlp_vae_adapter.py" in window.model_label.text()
     assert str(weights) not in window._recent_files()  # recent files reopen checkpoints
+    # The example adapter also offers the likelihood bounds: the Metrics panel measures them.
+    dock = window.metrics_dock
+    assert dock.k.isEnabled()
+    dock.k.setValue(4)
+    dock.max_images.setValue(40)
+    with qtbot.waitSignal(dock.evaluated, timeout=3 * TIMEOUT) as evaluated:
+        dock.run_button.click()
+    result = evaluated.args[0]
+    assert result.iwae_k == 4 and np.isfinite(result.nll_iwae)
+    assert result.nll_iwae <= result.negative_elbo + 1e-6
+    qtbot.waitUntil(lambda: dock.run_button.isEnabled(), timeout=TIMEOUT)
 
 
 def test_a_decoder_in_minus_one_to_one_is_offered_tanh_rescaling(

@@ -168,6 +168,28 @@ class AdapterModel(LatentModel):
             raise EncoderUnavailableError(f"{self.source} has no encoder")
         return _latent_means(self._encode_fn(self.module, x), x.shape[0], self.latent_dim)
 
+    def set_likelihood(self, posterior_fn: Callable[..., Any], logits_fn: Callable[..., Any]):
+        """Offer what the likelihood bounds of ``latentlab eval`` need, as LatentLab's VAE
+        does: ``posterior(x) -> (mean, log-variance)`` of a diagonal Gaussian q(z|x), and
+        ``decode_logits(z)`` of a Bernoulli decoder (B×C×H×W). Checked on a probe batch."""
+        module, shape, dim = self.module, self.image_shape, self.latent_dim
+
+        def posterior(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            mean, log_var = posterior_fn(module, x)
+            return mean.reshape(x.shape[0], dim), log_var.reshape(x.shape[0], dim)
+
+        def decode_logits(z: torch.Tensor) -> torch.Tensor:
+            return logits_fn(module, z).reshape(z.shape[0], *shape)
+
+        with torch.inference_mode():
+            probe = torch.zeros(PROBE_BATCH, *shape, device=self.device)
+            _call_user(posterior, (probe,), f"posterior() in {self.source}")
+            z = torch.zeros(PROBE_BATCH, dim, device=self.device)
+            _call_user(decode_logits, (z,), f"decode_logits() in {self.source}")
+        # Instance attributes, so only adapters that define them offer the bounds.
+        self.posterior = posterior
+        self.decode_logits = decode_logits
+
 
 def load_adapter(
     adapter_path: PathLike | None,
@@ -257,7 +279,7 @@ def _open_python_adapter(
         assert weights_path is not None
         _load_state_dict(module, state, weights_path, notes)
     source = f"adapter {name}" + (f" + {weights_path.name}" if weights_path else "")
-    return _probed_model(
+    model = _probed_model(
         module,
         decode_fn,
         encode_fn,
@@ -269,6 +291,16 @@ def _open_python_adapter(
         adapter_path=adapter_path,
         weights_path=weights_path,
     )
+    posterior_fn = _adapter_function(namespace, "posterior", name, required=False)
+    logits_fn = _adapter_function(namespace, "decode_logits", name, required=False)
+    if posterior_fn is not None and logits_fn is not None:
+        model.set_likelihood(posterior_fn, logits_fn)
+    elif posterior_fn is not None or logits_fn is not None:
+        raise AdapterError(
+            f"{name} defines only one of posterior() and decode_logits(); the likelihood "
+            "bounds need both (or neither)"
+        )
+    return model
 
 
 def _open_torchscript(

@@ -120,7 +120,11 @@ class MetricsDock(QDockWidget):
         if model is self.model:
             return
         self.model, self.dataset = model, dataset
-        has_posterior = model is not None and getattr(model, "kind", "") == "vae"
+        has_posterior = False
+        if model is not None:
+            from latentlab.training.evaluation import has_posterior as offers_bounds
+
+            has_posterior = offers_bounds(model)
         self.k.setEnabled(has_posterior)
         ready = model is not None and dataset is not None and not self._running
         self.run_button.setEnabled(ready)

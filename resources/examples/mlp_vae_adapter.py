@@ -49,3 +49,17 @@ def encode(module, x):
     """Images B×1×28×28 in [0, 1] -> latent means B×20 (the mean, not a sample)."""
     mu, _log_var = module.encode(x.reshape(-1, 784))
     return mu
+
+
+# Optional: what `latentlab eval` and the Metrics panel need for the likelihood bounds (ELBO,
+# IWAE): the Gaussian posterior and the Bernoulli decoder's logits (before the sigmoid).
+
+
+def posterior(module, x):
+    """Images B×1×28×28 -> (mean, log-variance) of q(z|x), each B×20."""
+    return module.encode(x.reshape(-1, 784))
+
+
+def decode_logits(module, z):
+    """Latents B×20 -> Bernoulli logits B×1×28×28."""
+    return module.fc4(F.relu(module.fc3(z))).view(-1, *IMAGE_SHAPE)
