@@ -57,7 +57,6 @@ class MapController(QObject):
         self.history: list[MapEpoch] = []
         self.shown_index = -1
         self._worker = None
-        self._worker_token = 0
         self._token = 0
         self._pending = False
         self._streaming_cloud: Any = None
@@ -72,10 +71,6 @@ class MapController(QObject):
     def data(self) -> Any:
         """The LatentMapData on screen (None before the first map)."""
         return self.history[self.shown_index].data if self.history else None
-
-    @property
-    def running(self) -> bool:
-        return self._worker is not None
 
     def remember_auto_view(self) -> None:
         """The current view was fitted by the app, not chosen by the user."""
@@ -160,7 +155,6 @@ class MapController(QObject):
         token, model, epoch = self._token, self.model, self.epoch
         self._streaming_cloud = cloud
         self.progress.emit("Encoding" if cloud is None else "Projecting", 0, 0)
-        self._worker_token = token
         self._worker = start_job(
             map_job,
             model,
@@ -175,7 +169,7 @@ class MapController(QObject):
         )
 
     def _on_finished(self, token: int) -> None:
-        if token != self._worker_token:
+        if token != self._token:
             return  # an abandoned job
         self._worker = None
         if self._pending and not self._shut_down:

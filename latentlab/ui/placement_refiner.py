@@ -38,9 +38,6 @@ class PlacementRefiner(QObject):
     def forget(self, name: str) -> None:
         self._pending.pop(name, None)
 
-    def busy(self) -> bool:
-        return self._worker is not None or bool(self._pending)
-
     def shutdown(self) -> None:
         self._shut_down = True
         self._pending.clear()
