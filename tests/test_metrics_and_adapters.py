@@ -107,3 +107,51 @@ def test_a_decoder_in_minus_one_to_one_is_offered_tanh_rescaling(
     assert window.map.point_count() > 0  # prior samples: a decoder-only model
     images = window.explorer.map_data.cloud.images
     assert images.min() >= 0 and images.max() <= 255 and np.ptp(images) > 0
+
+
+def test_the_binarized_mnist_box_reaches_evaluate(qtbot, digits, monkeypatch):
+    from latentlab.config import ModelConfig
+    from latentlab.models import build_model
+    from latentlab.training import evaluation
+    from latentlab.ui.metrics_dock import MetricsDock
+
+    calls = []
+    real_evaluate = evaluation.evaluate
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real_evaluate(*args, **{**kwargs, "fd_samples": 0})  # no classifier to train
+
+    monkeypatch.setattr(evaluation, "evaluate", spy)
+    dock = MetricsDock()
+    qtbot.addWidget(dock)
+    torch.manual_seed(0)
+    vae = build_model(ModelConfig(kind="vae", latent_dim=4), digits.image_shape).eval()
+    dock.set_model(vae, digits)
+    assert dock.binarize.isEnabled() and not dock.binarize.isChecked()  # not trained binarized
+    dock.k.setValue(2)
+    dock.max_images.setValue(20)
+    dock.binarize.setChecked(True)
+    with qtbot.waitSignal(dock.evaluated, timeout=TIMEOUT) as evaluated:
+        dock.run_button.click()
+    result = evaluated.args[0]
+    assert calls[-1]["binarize"] is True
+    assert result.binarized and result.binarize_seed == 0 and "grey images" not in result.note
+    assert "binarized images (seed 0)" in dock.summary.text()
+    qtbot.waitUntil(lambda: dock.run_button.isEnabled(), timeout=TIMEOUT)
+
+    dock.binarize.setChecked(False)
+    with qtbot.waitSignal(dock.evaluated, timeout=TIMEOUT) as evaluated:
+        dock.run_button.click()
+    assert calls[-1]["binarize"] is False and not evaluated.args[0].binarized
+    assert "grey images" in dock.summary.text()
+    qtbot.waitUntil(lambda: dock.run_button.isEnabled(), timeout=TIMEOUT)
+
+    # A model trained on binarized images starts checked; a GAN has no likelihood to binarize.
+    other_vae = build_model(ModelConfig(kind="vae", latent_dim=4), digits.image_shape)
+    dock.set_model(other_vae, digits, trained_binarized=True)
+    assert dock.binarize.isEnabled() and dock.binarize.isChecked()
+    gan = build_model(ModelConfig(kind="dcgan", latent_dim=4), digits.image_shape)
+    dock.set_model(gan, digits, trained_binarized=True)
+    assert not dock.binarize.isEnabled() and not dock.binarize.isChecked()
+    assert "Bernoulli decoder" in dock.binarize.toolTip()

@@ -56,6 +56,7 @@ class OpenedModel:
     dataset_info: Any  # DatasetInfo
     warning: str | None  # e.g. the dataset could not be found
     from_adapter: bool = False  # a model trained elsewhere, opened through an adapter
+    trained_binarized: bool = False  # trained on dynamically binarized images
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,9 @@ def open_model_job(path: str | Path) -> OpenedModel:
         dataset=dataset,
         dataset_info=checkpoint.dataset,
         warning=warning,
+        trained_binarized=bool(
+            checkpoint.training.train_config and checkpoint.training.train_config.binarize
+        ),
     )
 
 

@@ -3,7 +3,9 @@
 Runs ``latentlab.training.evaluation.evaluate`` on a worker for the model being explored:
 the ELBO and its terms, the IWAE bound on −log p(x), active units with the KL of each latent
 dimension, the reconstruction-error histogram, and the Fréchet distance of samples on the
-domain classifier's features.
+domain classifier's features. For VAEs with a Bernoulli decoder, "Binarized MNIST" computes
+the likelihood on test images binarized once with a fixed seed (``latentlab eval
+--binarize``), as published tables do.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDockWidget,
     QFormLayout,
     QHBoxLayout,
@@ -37,14 +40,32 @@ PHASES = {
     "features": "Classifier features",
 }
 ACTIVE_BRUSH, INACTIVE_BRUSH = pg.mkBrush(31, 119, 180), pg.mkBrush(190, 190, 190)
+BINARIZE_TIP = (
+    "Binarize the test images once, with a fixed seed, before computing the likelihood: the "
+    "Bernoulli likelihood is a proper one only for binary pixels, and published tables "
+    "(binarized MNIST) use it. On by default for models trained with binarization."
+)
+NO_BINARIZE_TIP = (
+    "Only for VAEs with a Bernoulli decoder: this model has no likelihood bound to compute on "
+    "binarized images."
+)
 
 
-def evaluation_job(model: Any, dataset: Any, k: int | None, max_images: int | None, stop):
+def evaluation_job(
+    model: Any,
+    dataset: Any,
+    k: int | None,
+    max_images: int | None,
+    stop,
+    binarize: bool | None = None,
+):
     """``evaluate`` for the app: progress records, then the Evaluation."""
     from latentlab.training.evaluation import EvaluationStopped, evaluate
 
     try:
-        yield from evaluate(model, dataset, k=k, max_images=max_images, should_stop=stop)
+        yield from evaluate(
+            model, dataset, k=k, max_images=max_images, binarize=binarize, should_stop=stop
+        )
     except EvaluationStopped:
         return
 
@@ -74,8 +95,10 @@ class MetricsDock(QDockWidget):
         self.max_images.setSpecialValueText("all")
         self.max_images.setGroupSeparatorShown(True)
         self.max_images.setToolTip("Test images to evaluate (all: comparable with papers)")
+        self.binarize = QCheckBox("Binarized MNIST (Bernoulli likelihood)")
         form.addRow("IWAE samples k", self.k)
         form.addRow("Test images", self.max_images)
+        form.addRow(self.binarize)
         layout.addLayout(form)
         buttons = QHBoxLayout()
         self.run_button = QPushButton("Evaluate")
@@ -115,8 +138,11 @@ class MetricsDock(QDockWidget):
 
     # -- the model ----------------------------------------------------------------------
 
-    def set_model(self, model: Any, dataset: Any) -> None:
-        """The model now explored (its numbers so far belong to another one)."""
+    def set_model(self, model: Any, dataset: Any, *, trained_binarized: bool = False) -> None:
+        """The model now explored (its numbers so far belong to another one).
+
+        ``trained_binarized``: the model was trained on dynamically binarized images
+        (``TrainConfig.binarize``), so "Binarized MNIST" starts checked."""
         if model is self.model:
             return
         self.model, self.dataset = model, dataset
@@ -126,6 +152,11 @@ class MetricsDock(QDockWidget):
 
             has_posterior = offers_bounds(model)
         self.k.setEnabled(has_posterior)
+        # As evaluate() decides: binarization applies only to a model with the likelihood
+        # bounds (a Gaussian posterior and a Bernoulli decoder).
+        self.binarize.setEnabled(has_posterior)
+        self.binarize.setChecked(has_posterior and trained_binarized)
+        self.binarize.setToolTip(BINARIZE_TIP if has_posterior else NO_BINARIZE_TIP)
         ready = model is not None and dataset is not None and not self._running
         self.run_button.setEnabled(ready)
         if model is not None and dataset is None:
@@ -148,6 +179,7 @@ class MetricsDock(QDockWidget):
             self.k.value() if has_posterior else None,
             self.max_images.value() or None,
             lambda: self._stop,
+            self.binarize.isChecked() if has_posterior else None,
             on_yield=lambda record: self._on_record(token, record),
             on_error=lambda error: self._on_error(token, error),
             on_finished=lambda: self._set_running(False),
@@ -192,6 +224,14 @@ class MetricsDock(QDockWidget):
                 (
                     f"−log p(x), IWAE k = {result.iwae_k}",
                     f"{result.nll_iwae:.2f} ± {result.nll_iwae_stderr:.2f} nats",
+                )
+            )
+            rows.append(
+                (
+                    "likelihood of",
+                    f"binarized images (seed {result.binarize_seed})"
+                    if result.binarized
+                    else "grey images",
                 )
             )
         if result.kl_per_dim is not None:
