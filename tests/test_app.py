@@ -33,7 +33,7 @@ def test_the_app_starts_on_the_welcome_page(window):
     ]
     assert all(b.isEnabled() for b in buttons)
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&View", "&Help"]
+    assert menus == ["&File", "&View", "&Select", "&Help"]
 
 
 def test_one_click_digits_training_ends_with_a_map(qtbot, window, digits):

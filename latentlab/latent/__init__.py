@@ -1,4 +1,5 @@
-"""Operations on latent vectors: interpolation (and, later, arithmetic and attribute vectors)."""
+"""Operations on latent vectors: interpolation, expressions over named items, attribute vectors,
+traversal axes, selection geometry, and exports that carry their latents (provenance)."""
 
 from latentlab.latent.interpolation import (
     INTERPOLATIONS,

@@ -13,9 +13,13 @@ import math
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
+
+if TYPE_CHECKING:
+    from latentlab.latent.provenance import Provenance
 
 GAP_VALUE = 255  # white gaps: strips mostly end up on slides and in papers
 DEFAULT_MIN_SIDE = 128
@@ -78,11 +82,28 @@ def strip_array(images: np.ndarray, scale: int = 4, gap: int = 2) -> np.ndarray:
     return row
 
 
-def save_strip_png(images: np.ndarray, path: str | Path, scale: int = 4, gap: int = 2) -> Path:
-    """Write images N×H×W×C uint8 as one PNG row (see :func:`strip_array`); returns the path."""
+def save_strip_png(
+    images: np.ndarray,
+    path: str | Path,
+    scale: int = 4,
+    gap: int = 2,
+    *,
+    provenance: Provenance | None = None,
+) -> Path:
+    """Write images N×H×W×C uint8 as one PNG row (see :func:`strip_array`); returns the path.
+
+    With ``provenance`` the PNG carries the latents in its text metadata (see
+    :mod:`latentlab.latent.provenance`)."""
     row = strip_array(images, scale=scale, gap=gap)
     pil = _to_pil(row, 1)
-    return _atomic_save(path, lambda tmp: pil.save(tmp, format="PNG"))
+    info = None
+    if provenance is not None:
+        # Imported here: provenance builds on this module's helpers, so a top-level import
+        # would be circular.
+        from latentlab.latent.provenance import png_info
+
+        info = png_info(provenance)
+    return _atomic_save(path, lambda tmp: pil.save(tmp, format="PNG", pnginfo=info))
 
 
 def morph_sequence(count: int, bounce: bool = True) -> list[int]:

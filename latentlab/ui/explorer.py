@@ -29,6 +29,7 @@ class Explorer(QObject):
     map_improved = Signal(object)  # the same map, measured and with its learned inverse
     fidelity_measured = Signal(object)  # {inverse method: ClickFidelity} of the shown map
     preview_decoded = Signal(object, str)  # image H×W×C uint8, caption
+    preview_shown = Signal(object, object)  # latent (D,), recipe dict: the preview changed
     decode_timed = Signal(float)  # ms from the request to the image, for the status bar
     error_raised = Signal(str, str)  # title, message
     busy_changed = Signal(str)  # what is being computed, "" when idle
@@ -71,6 +72,7 @@ class Explorer(QObject):
         self.preview_latent: np.ndarray | None = None
         self.preview_image: np.ndarray | None = None
         self.preview_description = ""
+        self.preview_recipe: dict = {}  # how the preview's latent was made, for provenance
         self.colour_mode = "label"
         self._shut_down = False
         self._drawn_path: np.ndarray | None = None
@@ -168,7 +170,8 @@ class Explorer(QObject):
         and put the preview's marker where its latent lies on the new map."""
         self._drawn_path = None
         if self.preview_latent is not None:
-            self._decode("preview", self.preview_latent, context=self.preview_description)
+            context = (self.preview_description, self.preview_recipe)
+            self._decode("preview", self.preview_latent, context=context)
             self._place_marker(self.preview_latent)
         if self.backdrop_enabled:
             self._on_view_changed(*self.map.view_range())
@@ -213,10 +216,24 @@ class Explorer(QObject):
 
     def decode_at(self, x: float, y: float) -> None:
         """Decode the map position (x, y) into the preview, marking it on the map."""
-        latent = self.map_data.to_latent([[x, y]], self.inverse_method)[0]
+        method = self.map_data.resolve_inverse(self.inverse_method)
+        latent = self.map_data.to_latent([[x, y]], method)[0]
         self.placer.forget("marker")  # the marker stays where the user clicked
         self.map.set_marker(x, y)
-        self._decode("preview", latent, context=f"map ({x:.2f}, {y:.2f})")
+        recipe = {
+            "kind": "map click",
+            "map_xy": [float(x), float(y)],
+            "projection": self.map_data.config.method,
+            "inverse": method,
+        }
+        self._decode("preview", latent, context=(f"map ({x:.2f}, {y:.2f})", recipe))
+
+    def show_latent(self, latent: np.ndarray, description: str, recipe: dict) -> None:
+        """Decode ``latent`` into the preview and mark where it lands on the map (an
+        arithmetic result, a traversal step, an encoded or reopened image)."""
+        if self.map_data is not None:
+            self._place_marker(np.asarray(latent, dtype=np.float64))
+        self._decode("preview", latent, context=(description, recipe))
 
     def _decode(self, channel: str, latents: np.ndarray, context: Any = None) -> None:
         if self.model is not None and not self._shut_down:
@@ -268,6 +285,10 @@ class Explorer(QObject):
             self.interpolation.set_keypoint(
                 index, self.preview_latent, self.preview_image, self.preview_description
             )
+
+    def decode_keypoint(self, index: int, latent: np.ndarray, source: str) -> None:
+        """Decode ``latent`` and make it interpolation keypoint ``index`` (0 = A, 1 = B)."""
+        self._decode("keypoint", latent, context=(index, source))
 
     def use_hovered_point_as_keypoint(self, index: int) -> None:
         """The last hovered data point's own latent code as keypoint ``index``."""
@@ -322,14 +343,15 @@ class Explorer(QObject):
         if result.channel == "preview":
             self.preview_latent = result.latents[0]
             self.preview_image = result.images[0]
-            description = result.context or ""
-            self.preview_description = description
+            description, recipe = result.context
+            self.preview_description, self.preview_recipe = description, recipe
             caption = f"{description} · decoded in {result.decode_ms:.1f} ms"
             label = self.classifier.label_of(result.images[0])
             if label is not None:
                 caption += f" · looks like {label}"
             self.preview.show_preview(result.images[0], caption)
             self.decode_timed.emit(result.latency_ms)
+            self.preview_shown.emit(self.preview_latent, recipe)
         elif result.channel == "hover":
             if self.map.hovered_index() == result.context:
                 self.preview.show_hover_reconstruction(result.images[0])

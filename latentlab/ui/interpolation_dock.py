@@ -8,7 +8,9 @@ emits freely on every slider step.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -19,6 +21,7 @@ from latentlab.ui.interpolation_keypoints import Keypoint, KeypointList, keypoin
 from latentlab.ui.interpolation_views import FrameStrip
 from latentlab.ui.pixel_view import PixelView
 from latentlab.ui.scrolling import scrollable
+from latentlab.ui.sections import section_title
 
 SLIDER_STEPS = 1000
 PATH_SAMPLES = 64
@@ -72,6 +75,9 @@ class InterpolationDock(QtWidgets.QDockWidget):
         self._stack: np.ndarray | None = None  # K×D, rebuilt when the keypoints change
         self._path: np.ndarray | None = None  # P×D, rebuilt when keypoints or method change
         self._strip_images: np.ndarray | None = None  # N×H×W×C uint8, last shown
+        self._strip_latents: np.ndarray | None = None  # N×D, of the last strip requested
+        # Set by the app: (latent, recipe, frames) -> Provenance for exported strip PNGs.
+        self.provenance_for: Callable[..., Any] | None = None
         self._has_model = True
         self._play_direction = 1
         self._last_dir = str(Path.home())
@@ -84,12 +90,12 @@ class InterpolationDock(QtWidgets.QDockWidget):
         body = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(body)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(_section("Keypoints"))
+        layout.addWidget(section_title("Keypoints"))
         layout.addLayout(self._build_keypoints())
         layout.addSpacing(4)
         layout.addLayout(self._build_morph(), 1)
         layout.addSpacing(4)
-        layout.addWidget(_section("Strip"))
+        layout.addWidget(section_title("Strip"))
         layout.addLayout(self._build_strip())
         self.setWidget(scrollable(body))
 
@@ -344,7 +350,8 @@ class InterpolationDock(QtWidgets.QDockWidget):
         """Emit ``strip_requested`` for the current keypoints, method and frame count."""
         self._strip_timer.stop()
         if self.is_ready():
-            self.strip_requested.emit(path_frames(self._stack, self.frame_count(), self.method()))
+            self._strip_latents = path_frames(self._stack, self.frame_count(), self.method())
+            self.strip_requested.emit(self._strip_latents)
 
     def _schedule_strip(self) -> None:
         if self.is_ready():
@@ -478,7 +485,24 @@ class InterpolationDock(QtWidgets.QDockWidget):
 
     def _write_png(self, path: Path, images: np.ndarray) -> Path:
         scale = scale_for_min_side(images.shape[1:], EXPORT_MIN_SIDE)
-        return save_strip_png(images, path, scale=scale, gap=STRIP_GAP)
+        return save_strip_png(
+            images, path, scale=scale, gap=STRIP_GAP, provenance=self._strip_provenance(images)
+        )
+
+    def _strip_provenance(self, images: np.ndarray) -> Any:
+        """The strip's latents and recipe for the PNG's metadata (None outside the app)."""
+        frames = self._strip_latents
+        if self.provenance_for is None or frames is None or len(frames) != len(images):
+            return None
+        recipe = {
+            "kind": "interpolation",
+            "method": self.method(),
+            "keypoints": self._stack.tolist(),
+            "keypoint_sources": [k.source for k in self._keypoints],
+            "t": self.t(),
+        }
+        current = interpolate_path(self._stack, self.t(), self.method())
+        return self.provenance_for(current, recipe, frames)
 
     def _write_gif(self, path: Path, images: np.ndarray) -> Path:
         scale = scale_for_min_side(images.shape[1:], EXPORT_MIN_SIDE)
@@ -515,12 +539,3 @@ class InterpolationDock(QtWidgets.QDockWidget):
     def _report_error(self, message: str) -> None:
         """Tell the user an export failed (tests replace this)."""
         QtWidgets.QMessageBox.warning(self, "Export failed", message)
-
-
-def _section(title: str) -> QtWidgets.QLabel:
-    """A bold caption above a group of controls (lighter than a QGroupBox frame)."""
-    label = QtWidgets.QLabel(title)
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
-    return label

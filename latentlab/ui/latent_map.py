@@ -22,6 +22,7 @@ from latentlab.ui.map_points import (
     class_names_or_default,
     make_value_colouring,
 )
+from latentlab.ui.map_selection import MapSelection
 from latentlab.ui.map_viewbox import MapViewBox
 
 HOVER_RADIUS_PX = 8.0
@@ -42,6 +43,10 @@ class LatentMap(QtWidgets.QWidget):
       * right drag or middle drag: pan. Wheel: zoom about the cursor.
       * double click (left) or the Home key: :meth:`reset_view`. The first
         click of a double click is still reported as a click.
+      * with the rectangle or lasso tool (:meth:`set_selection_tool`), a left
+        drag selects the shown points inside the shape (shift/ctrl: add, alt:
+        remove); ctrl-click on a point adds or removes it with any tool; Esc
+        clears the selection. ``selection_changed(rows)`` reports it.
       * hover: ``point_hovered(index)`` of the nearest shown point within
         ~8 px, -1 when none; emitted only when it changes.
       * ``view_changed(x0, x1, y0, y1)`` 150 ms after the view stops moving.
@@ -56,6 +61,7 @@ class LatentMap(QtWidgets.QWidget):
     point_hovered = QtCore.Signal(int)
     view_changed = QtCore.Signal(float, float, float, float)
     class_visibility_changed = QtCore.Signal(int, bool)
+    selection_changed = QtCore.Signal(object)  # np.ndarray of selected row indices
 
     def __init__(
         self,
@@ -77,13 +83,16 @@ class LatentMap(QtWidgets.QWidget):
 
         self.points = PointsLayer(self.view_box, raster_threshold)
         self.overlays = MapOverlays(self.view_box)
+        self.selection = MapSelection(self.view_box, self.points)
+        self.selection.changed.connect(self.selection_changed)
         self._hover_index = HoverIndex()
         self._hovered = -1
         self._class_names: list[str] = []
         self._colour_mode = "label"
         self._value_colouring = None
 
-        self.view_box.left_clicked.connect(self.position_clicked)
+        self.view_box.left_clicked.connect(self._on_left_clicked)
+        self.view_box.shape_dragged.connect(self.selection.on_shape_dragged)
         self.view_box.left_dragged.connect(self._on_left_dragged)
         self.view_box.double_clicked.connect(self.reset_view)
         self.legend.class_toggled.connect(self.set_class_visible)
@@ -110,6 +119,9 @@ class LatentMap(QtWidgets.QWidget):
         shortcut = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Home), self)
         shortcut.setContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self.reset_view)
+        escape = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), self)
+        escape.setContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        escape.activated.connect(self.selection.clear)
         self.plot_widget.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
 
     def _style_plot(self) -> None:
@@ -157,6 +169,7 @@ class LatentMap(QtWidgets.QWidget):
         self._hover_index.set_points(xy)
         self.overlays.hover_ring.clear()
         self.overlays.highlight_ring.clear()
+        self.selection.clear(notify=False)  # rows of other points: the app selects again
         self._set_hovered(-1)
         self.reset_view()
 
@@ -167,6 +180,7 @@ class LatentMap(QtWidgets.QWidget):
         if xy.shape[0] != self.points.count:
             raise ValueError(f"move_points got {xy.shape[0]} points, map has {self.points.count}")
         self.points.move(xy)
+        self.selection.redraw()
         self._hover_index.set_points(xy)
         self.overlays.hover_ring.clear()
         self.overlays.highlight_ring.clear()
@@ -375,7 +389,35 @@ class LatentMap(QtWidgets.QWidget):
         else:
             self.overlays.highlight_ring.clear()
 
+    # -- selection ------------------------------------------------------------
+    def set_selection_tool(self, tool: str) -> None:
+        """'click' (left drag scrubs the decoded place), 'rectangle' or 'lasso'."""
+        self.selection.set_tool(tool)
+        self.view_box.drawing_shapes = tool != "click"
+        cursor = QtCore.Qt.CursorShape.ArrowCursor
+        if tool != "click":
+            cursor = QtCore.Qt.CursorShape.CrossCursor
+        self.plot_widget.viewport().setCursor(cursor)
+
+    def set_selection(self, rows: np.ndarray, *, notify: bool = False) -> None:
+        """Select the points ``rows`` (e.g. a group the user picked in a list)."""
+        self.selection.set_rows(rows, notify=notify)
+
+    def selected_rows(self) -> np.ndarray:
+        """Row indices of the selected points, sorted."""
+        return self.selection.rows.copy()
+
     # -- mouse --------------------------------------------------------------
+    def _on_left_clicked(self, x: float, y: float, modifiers: int) -> None:
+        if modifiers & QtCore.Qt.KeyboardModifier.ControlModifier.value:
+            px_w, px_h = self.view_box.viewPixelSize()
+            radius = HOVER_RADIUS_PX * max(px_w, px_h)
+            row = self._hover_index.nearest(x, y, radius, self.points.point_visible())
+            if row >= 0:
+                self.selection.toggle(row)
+            return  # ctrl-click selects; it never decodes
+        self.position_clicked.emit(x, y, modifiers)
+
     def _on_left_dragged(self, x: float, y: float, finished: bool) -> None:
         self.position_dragged.emit(x, y)
         if finished:

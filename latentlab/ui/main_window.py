@@ -20,15 +20,21 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
+from latentlab.ui.arithmetic_dock import ArithmeticDock
 from latentlab.ui.background import start_job, wait_for_jobs
 from latentlab.ui.explorer import Explorer
 from latentlab.ui.interpolation_dock import InterpolationDock
+from latentlab.ui.items_dock import ItemsDock
+from latentlab.ui.latent_files import LatentFiles
 from latentlab.ui.latent_map import LatentMap
+from latentlab.ui.latent_workbench import LatentWorkbench
 from latentlab.ui.metrics_dock import MetricsDock
 from latentlab.ui.preview_dock import PreviewDock
 from latentlab.ui.projection_dock import ProjectionDock
 from latentlab.ui.training_controller import TrainingController
 from latentlab.ui.training_dock import TrainingDock
+from latentlab.ui.traversal_controller import TraversalController
+from latentlab.ui.traversal_dock import TraversalDock
 from latentlab.ui.welcome_page import WelcomePage
 
 CHECKPOINT_FILTER = "LatentLab checkpoints (*.safetensors);;All files (*)"
@@ -51,6 +57,7 @@ class MainWindow(QMainWindow):
         self.last_error: str = ""
         self._torch_loaded = False
         self._pending_open: str | None = None
+        self._trained_binarized = False  # the explored model saw binarized images in training
 
         self.welcome = WelcomePage()
         self.map = LatentMap()
@@ -69,10 +76,22 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.projection_dock)
         self.metrics_dock = MetricsDock(self)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.metrics_dock)
+        self.items_dock = ItemsDock(self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.items_dock)
         self.tabifyDockWidget(self.projection_dock, self.metrics_dock)
+        self.tabifyDockWidget(self.projection_dock, self.items_dock)
         self.projection_dock.raise_()
+        self.arithmetic_dock = ArithmeticDock(self)
+        self.traversal_dock = TraversalDock(self)
+        for dock in (self.arithmetic_dock, self.traversal_dock):
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self.tabifyDockWidget(self.interpolation_dock, dock)
+        self.interpolation_dock.raise_()
 
         self.explorer = Explorer(self.map, self.preview_dock, self.interpolation_dock, self)
+        self.workbench = LatentWorkbench(self.explorer, self.items_dock, self.arithmetic_dock, self)
+        self.traversal = TraversalController(self.explorer, self.traversal_dock, self)
+        self.latent_files = LatentFiles(self, self.explorer, self.workbench)
         self.training = TrainingController(self.training_dock, self)
         self._build_status_bar()
         self._build_menus()
@@ -126,6 +145,7 @@ class MainWindow(QMainWindow):
     def start_training(self, request: Any) -> None:
         self.training_dock.show()
         self.training_dock.raise_()
+        self._trained_binarized = request.train_config.binarize
         self.training.start(request)
         self.status.showMessage(f"Loading {request.dataset_spec} and building the model…")
 
@@ -216,6 +236,8 @@ class MainWindow(QMainWindow):
         if not self.training.running and self.training.run is None:
             self.training_dock.hide()  # nothing to show there: give the map the room
         self.model_label.setText(_describe_model(opened.model, opened.dataset_info.name))
+        self.workbench.set_model_identity(opened.path.name, opened.path)
+        self._trained_binarized = opened.trained_binarized
         self.explorer.set_model(opened.model, opened.dataset)
         self.setWindowTitle(f"LatentLab — {opened.path.name}")
         self.status.showMessage(f"Opened {opened.path}", 5000)
@@ -235,18 +257,15 @@ class MainWindow(QMainWindow):
             self.training.save(path)
 
     def export_preview(self) -> None:
-        image = self.explorer.preview_image
-        if image is None:
+        """Save the preview as PNG with its latent, model hash and recipe inside."""
+        if self.explorer.preview_image is None:
             self.show_error("Nothing to export", "Click the map first to decode an image.")
             return
         path, _ = QFileDialog.getSaveFileName(
             self, "Export image", str(Path(self._last_folder()) / "latentlab.png"), "PNG (*.png)"
         )
         if path:
-            from latentlab.training.grids import save_png
-
-            save_png(image, path, scale=max(1, 256 // image.shape[0]))
-            self.status.showMessage(f"Saved {path}", 5000)
+            self.latent_files.export_preview(path)
 
     def show_error(self, title: str, message: str) -> None:
         """A non-blocking message box: workers' errors never stop the app."""
@@ -278,11 +297,7 @@ class MainWindow(QMainWindow):
         )
 
         self.training.run_started.connect(self._on_run_started)
-        self.training.model_updated.connect(
-            lambda snapshot: self.explorer.set_model(
-                snapshot.model, self.training.run.dataset, epoch=snapshot.epoch
-            )
-        )
+        self.training.model_updated.connect(self._on_training_snapshot)
         self.training.run_finished.connect(
             lambda record: self.status.showMessage(record.message, 10000)
         )
@@ -297,6 +312,25 @@ class MainWindow(QMainWindow):
         )
         self.explorer.busy_changed.connect(self._on_busy)
         self._connect_projection()
+        self._connect_latent_math()
+
+    def _on_training_snapshot(self, snapshot: Any) -> None:
+        dataset = self.training.run.dataset
+        self.workbench.set_model_identity(
+            f"training run on {dataset.name}, epoch {snapshot.epoch} (not saved)", None
+        )
+        self.explorer.set_model(snapshot.model, dataset, epoch=snapshot.epoch)
+
+    def _connect_latent_math(self) -> None:
+        files, workbench = self.latent_files, self.workbench
+        self.items_dock.export_selection_requested.connect(files.ask_export_selection)
+        self.items_dock.encode_image_requested.connect(files.ask_encode_image)
+        self.arithmetic_dock.export_strip_requested.connect(files.ask_export_strip)
+        self.interpolation_dock.provenance_for = workbench.provenance
+        for source in (files, workbench):
+            source.error_raised.connect(self.show_error)
+            source.status_changed.connect(lambda text: self.status.showMessage(text, 10000))
+        files.saved.connect(lambda path: self.status.showMessage(f"Saved {path}", 8000))
 
     def _connect_projection(self) -> None:
         dock, maps = self.projection_dock, self.explorer.maps
@@ -312,7 +346,11 @@ class MainWindow(QMainWindow):
         self.explorer.map_improved.connect(dock.set_map)
         self.explorer.fidelity_measured.connect(dock.set_fidelity)
         self.explorer.map_ready.connect(
-            lambda _data: self.metrics_dock.set_model(self.explorer.model, self.explorer.dataset)
+            lambda _data: self.metrics_dock.set_model(
+                self.explorer.model,
+                self.explorer.dataset,
+                trained_binarized=self._trained_binarized,
+            )
         )
         self.metrics_dock.error_raised.connect(self.show_error)
 
@@ -375,6 +413,9 @@ class MainWindow(QMainWindow):
         )
         self._add(file_menu, "&Export image…", self.export_preview, "Ctrl+E")
         file_menu.addSeparator()
+        self._add(file_menu, "Encode &image…", self.latent_files.ask_encode_image, "Ctrl+I")
+        self._add(file_menu, "Open &latent…", self.latent_files.ask_open_latent, "Ctrl+Shift+O")
+        file_menu.addSeparator()
         self._add(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         self._refresh_recent_menu()
 
@@ -407,12 +448,33 @@ class MainWindow(QMainWindow):
             self.training_dock,
             self.projection_dock,
             self.metrics_dock,
+            self.items_dock,
             self.interpolation_dock,
+            self.arithmetic_dock,
+            self.traversal_dock,
         ):
             view.addAction(dock.toggleViewAction())
 
+        self._build_select_menu(menus.addMenu("&Select"))
+
         help_menu = menus.addMenu("&Help")
         self._add(help_menu, "&About LatentLab", self.show_about)
+
+    def _build_select_menu(self, menu) -> None:
+        tools = QActionGroup(self)
+        for text, tool, key in (
+            ("&Click (decode)", "click", "C"),
+            ("&Rectangle", "rectangle", "R"),
+            ("&Lasso", "lasso", "L"),
+        ):
+            action = self._add(menu, text, lambda t=tool: self.items_dock.set_tool(t), key)
+            action.setCheckable(True)
+            action.setChecked(tool == "click")
+            tools.addAction(action)
+        menu.addSeparator()
+        self._add(menu, "Make &group from selection", self.workbench.make_group, "Ctrl+G")
+        self._add(menu, "&Export selection…", self.latent_files.ask_export_selection)
+        self._add(menu, "Clear selection", lambda: self.map.selection.clear())
 
     def _add(self, menu, text: str, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
@@ -466,9 +528,17 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
+        """A dropped image is encoded (it becomes an item); anything else is opened as a
+        checkpoint."""
+        from latentlab.data.image_import import IMAGE_FILE_SUFFIXES
+
         for url in event.mimeData().urls():
             if url.isLocalFile():
-                self.open_checkpoint(url.toLocalFile())
+                path = url.toLocalFile()
+                if Path(path).suffix.lower() in IMAGE_FILE_SUFFIXES:
+                    self.latent_files.encode_image(path)
+                else:
+                    self.open_checkpoint(path)
                 event.acceptProposedAction()
                 return
 

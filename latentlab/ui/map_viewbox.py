@@ -1,9 +1,10 @@
 """A ViewBox with the latent map's mouse bindings.
 
-Left button belongs to the app (click = decode here, drag = scrub), so panning
-moves to the right and middle buttons; the wheel zooms about the cursor and a
-double click resets the view. pyqtgraph's context menu is disabled because a
-right-button drag pans."""
+Left button belongs to the app (click = decode here, drag = scrub, or with a
+selection tool on, drag = draw a rectangle or lasso), so panning moves to the
+right and middle buttons; the wheel zooms about the cursor and a double click
+resets the view. pyqtgraph's context menu is disabled because a right-button
+drag pans."""
 
 from __future__ import annotations
 
@@ -20,10 +21,14 @@ class MapViewBox(pg.ViewBox):
 
     left_clicked = QtCore.Signal(float, float, int)  # x, y, Qt.KeyboardModifier as int
     left_dragged = QtCore.Signal(float, float, bool)  # x, y, finished
+    # With a selection tool on, left drags draw a shape instead of scrubbing:
+    # x, y, started, finished, Qt.KeyboardModifier as int (of the drag's start).
+    shape_dragged = QtCore.Signal(float, float, bool, bool, int)
     double_clicked = QtCore.Signal()
 
     def __init__(self, **kwargs) -> None:
         super().__init__(enableMenu=False, lockAspect=True, **kwargs)
+        self.drawing_shapes = False  # set by the map when a selection tool is chosen
 
     def updateViewRange(self, forceX: bool = False, forceY: bool = False) -> None:
         super().updateViewRange(forceX, forceY)
@@ -54,7 +59,14 @@ class MapViewBox(pg.ViewBox):
                 return
             ev.accept()
             pos = self.mapToView(ev.pos())
-            self.left_dragged.emit(pos.x(), pos.y(), ev.isFinish())
+            if self.drawing_shapes:
+                modifiers = ev.modifiers().value
+                if ev.isStart():  # the shape starts where the button went down
+                    down = self.mapToView(ev.buttonDownPos())
+                    self.shape_dragged.emit(down.x(), down.y(), True, False, modifiers)
+                self.shape_dragged.emit(pos.x(), pos.y(), False, ev.isFinish(), modifiers)
+            else:
+                self.left_dragged.emit(pos.x(), pos.y(), ev.isFinish())
             return
         if ev.button() not in _PAN_BUTTONS:
             ev.ignore()

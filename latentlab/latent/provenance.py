@@ -1,0 +1,285 @@
+"""Latent provenance inside exported PNGs: the latent, the model's hash and the recipe.
+
+Every PNG LatentLab exports carries one iTXt chunk (key ``latentlab``) of compact JSON, so
+File › Open latent… can bring back exactly the vector an image was decoded from. JSON
+writes Python floats with ``repr`` precision, so float64 latents round-trip bit for bit.
+Qt-free.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+from PIL.PngImagePlugin import PngInfo
+
+from latentlab.latent.export import _as_nhwc, _atomic_save, _to_pil
+
+PROVENANCE_KEY = "latentlab"
+FORMAT_VERSION = 1
+SOFTWARE = "LatentLab"
+_HASH_SHOWN = 8  # hex digits of a model hash shown to users: enough to tell models apart
+
+
+class ProvenanceError(ValueError):
+    """A latent cannot be read from a file or used with the open model; the message is for users."""
+
+
+@dataclass(frozen=True, eq=False)
+class Provenance:
+    """Where an exported image came from.
+
+    ``latent`` is the (D,) vector the image shows (for a strip: the frame the user was looking
+    at), ``frames`` the F×D latents of every frame of a strip (None for single images),
+    ``recipe`` JSON-able details of how the latent was made. Arrays are stored as read-only
+    float64 copies.
+    """
+
+    latent: np.ndarray
+    model_sha256: str = ""
+    model_name: str = ""
+    recipe: dict = field(default_factory=dict)
+    frames: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        latent = _frozen_float64(self.latent, "latent")
+        if latent.ndim != 1 or latent.size == 0:
+            raise ProvenanceError(f"a latent must be a non-empty vector, got shape {latent.shape}")
+        object.__setattr__(self, "latent", latent)
+        if self.frames is not None:
+            frames = _frozen_float64(self.frames, "frames")
+            if frames.ndim != 2 or frames.shape[1] != latent.size or len(frames) == 0:
+                raise ProvenanceError(
+                    f"frames must be F×{latent.size} like the latent, got shape {frames.shape}"
+                )
+            object.__setattr__(self, "frames", frames)
+        if not isinstance(self.model_sha256, str) or not isinstance(self.model_name, str):
+            raise ProvenanceError("model_sha256 and model_name must be strings")
+        if not isinstance(self.recipe, dict):
+            raise ProvenanceError(f"recipe must be a dict, got {type(self.recipe).__name__}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Provenance):
+            return NotImplemented
+        same_frames = (self.frames is None and other.frames is None) or (
+            self.frames is not None
+            and other.frames is not None
+            and np.array_equal(self.frames, other.frames)
+        )
+        return (
+            np.array_equal(self.latent, other.latent)
+            and same_frames
+            and self.model_sha256 == other.model_sha256
+            and self.model_name == other.model_name
+            and self.recipe == other.recipe
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # holds arrays: equal but unhashable
+
+    def to_json(self) -> str:
+        """Compact JSON with ``format_version``; numpy values in the recipe become plain JSON."""
+        payload = {
+            "format_version": FORMAT_VERSION,
+            "latent": self.latent.tolist(),
+            "model_sha256": self.model_sha256,
+            "model_name": self.model_name,
+            "recipe": self.recipe,
+            "frames": None if self.frames is None else self.frames.tolist(),
+        }
+        try:
+            return json.dumps(
+                payload, separators=(",", ":"), allow_nan=False, default=_numpy_to_json
+            )
+        except (TypeError, ValueError) as error:
+            raise ProvenanceError(f"the recipe cannot be stored as JSON: {error}") from error
+
+    @classmethod
+    def from_json(cls, text: str) -> Provenance:
+        """Parse :meth:`to_json` output; ProvenanceError on anything malformed or too new."""
+        try:
+            payload = json.loads(text, parse_constant=_reject_constant)
+        except (ValueError, TypeError) as error:
+            raise ProvenanceError(f"the LatentLab metadata is corrupt: {error}") from error
+        if not isinstance(payload, dict):
+            raise ProvenanceError("the LatentLab metadata is corrupt: expected a JSON object")
+        version = payload.get("format_version")
+        if not _is_int(version) or version < 1:
+            raise ProvenanceError("the LatentLab metadata is corrupt: no valid format_version")
+        if version > FORMAT_VERSION:
+            raise ProvenanceError(
+                f"this latent was made by a newer LatentLab (format {version}; this version "
+                f"reads format {FORMAT_VERSION}); please update LatentLab to open it"
+            )
+        latent = _number_list(payload.get("latent"), "latent")
+        frames_value = payload.get("frames")
+        frames = None
+        if frames_value is not None:
+            if not isinstance(frames_value, list):
+                raise ProvenanceError("the LatentLab metadata is corrupt: 'frames' is not a list")
+            frames = [_number_list(row, "frames") for row in frames_value]
+        model_sha256 = payload.get("model_sha256", "")
+        model_name = payload.get("model_name", "")
+        recipe = payload.get("recipe", {})
+        if not isinstance(model_sha256, str) or not isinstance(model_name, str):
+            raise ProvenanceError("the LatentLab metadata is corrupt: model fields are not text")
+        if not isinstance(recipe, dict):
+            raise ProvenanceError("the LatentLab metadata is corrupt: 'recipe' is not an object")
+        return cls(
+            latent=np.array(latent, dtype=np.float64),
+            model_sha256=model_sha256,
+            model_name=model_name,
+            recipe=recipe,
+            frames=None if frames is None else np.array(frames, dtype=np.float64),
+        )
+
+
+def describe(provenance: Provenance) -> str:
+    """One line for people reading the PNG's Description, e.g. in an image viewer."""
+    parts = [f"{provenance.latent.size}-dimensional latent"]
+    details = ", ".join(
+        f"{key}: {value}"
+        for key, value in provenance.recipe.items()
+        if isinstance(value, (str, int, float))  # scalars only: lists of numbers are noise here
+    )
+    if details:
+        parts.append(details)
+    if provenance.model_name:
+        parts.append(f"model {provenance.model_name}")
+    if provenance.frames is not None:
+        parts.append(f"{len(provenance.frames)} frames")
+    return "LatentLab " + "; ".join(parts)
+
+
+def png_info(provenance: Provenance) -> PngInfo:
+    """PNG text chunks: Software, a one-line Description and the ``latentlab`` iTXt JSON."""
+    info = PngInfo()
+    info.add_text("Software", SOFTWARE)
+    info.add_text("Description", describe(provenance))
+    # Uncompressed on purpose: Pillow refuses compressed text over 1 MB when reading, and a long
+    # strip of wide latents can get there; float digits barely compress anyway.
+    info.add_itxt(PROVENANCE_KEY, provenance.to_json())
+    return info
+
+
+def save_png_with_provenance(
+    image: np.ndarray, path: str | Path, provenance: Provenance, *, scale: int = 1
+) -> Path:
+    """Write one H×W, H×W×1 or H×W×3 uint8 image, enlarged ``scale``× with nearest pixels, as a
+    PNG carrying ``provenance``; atomic like every export. Returns the path."""
+    image = np.asarray(image)
+    if image.ndim not in (2, 3):
+        raise ValueError(f"expected one image H×W or H×W×C, got shape {image.shape}")
+    if scale < 1:
+        raise ValueError(f"scale must be ≥ 1, got {scale}")
+    pil = _to_pil(_as_nhwc(image[None])[0], scale)
+    info = png_info(provenance)
+    return _atomic_save(path, lambda tmp: pil.save(tmp, format="PNG", pnginfo=info))
+
+
+def read_provenance(path: str | Path) -> Provenance:
+    """The Provenance stored in a LatentLab PNG; ProvenanceError with a user-facing reason."""
+    path = Path(path)
+    if not path.exists():
+        raise ProvenanceError(f"no such file: {path}")
+    if path.is_dir():
+        raise ProvenanceError(f"'{path.name}' is a folder, not a PNG file")
+    try:
+        with Image.open(path) as image:
+            image_format = image.format
+            text = image.info.get(PROVENANCE_KEY)
+            if text is None and image_format == "PNG":
+                # Text after the pixel data only shows up once the whole file is read.
+                text = image.text.get(PROVENANCE_KEY)
+    except UnidentifiedImageError as error:
+        raise ProvenanceError(f"'{path.name}' is not an image (not a PNG)") from error
+    except (OSError, ValueError, SyntaxError, EOFError) as error:
+        raise ProvenanceError(f"'{path.name}' is a damaged PNG: {error}") from error
+    if image_format != "PNG":
+        raise ProvenanceError(
+            f"'{path.name}' is a {image_format or 'non-PNG'} image, not a PNG; "
+            "only PNGs exported by LatentLab carry a latent"
+        )
+    if text is None:
+        raise ProvenanceError(
+            f"'{path.name}': this PNG has no LatentLab latent (it was not exported by LatentLab, "
+            "or an editor removed its metadata)"
+        )
+    return Provenance.from_json(str(text))
+
+
+def file_sha256(path: str | Path, *, chunk_size: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks so big checkpoints never sit in memory at once."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_compatible(provenance: Provenance, latent_dim: int, model_sha256: str) -> str:
+    """Raise ProvenanceError when the latent cannot feed the open model; return a warning
+    ("" if none) when it was made with a different (or unverifiable) model."""
+    dims = provenance.latent.size
+    if dims != latent_dim:
+        raise ProvenanceError(f"this latent has {dims} dimensions; the open model has {latent_dim}")
+    made_with = provenance.model_sha256.lower()
+    if not made_with or made_with == model_sha256.lower():
+        return ""
+    origin = f"sha256 {made_with[:_HASH_SHOWN]}…"
+    if provenance.model_name:
+        origin = f"{provenance.model_name}, {origin}"
+    if not model_sha256:
+        # An unsaved training run has no file to hash: we cannot tell, so say so.
+        return (
+            f"made with {origin}; the open model has no saved file to compare, "
+            "so decoding it may look different"
+        )
+    return f"made with another model ({origin}); decoding it with this one may look different"
+
+
+def _frozen_float64(values: Any, name: str) -> np.ndarray:
+    """A read-only float64 copy of ``values``, refusing NaN and infinities."""
+    try:
+        array = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ProvenanceError(f"{name} must be numbers: {error}") from error
+    if not np.isfinite(array).all():
+        raise ProvenanceError(f"{name} contains NaN or infinite values")
+    array.setflags(write=False)
+    return array
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number_list(value: Any, name: str) -> list[float]:
+    """Validate a JSON list of finite numbers (bools are not numbers here)."""
+    if not isinstance(value, list) or not value:
+        raise ProvenanceError(f"the LatentLab metadata is corrupt: '{name}' is not a number list")
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            raise ProvenanceError(f"the LatentLab metadata is corrupt: '{name}' holds {item!r}")
+        if not math.isfinite(item):
+            raise ProvenanceError(f"the LatentLab metadata is corrupt: '{name}' is not finite")
+    return [float(item) for item in value]
+
+
+def _reject_constant(name: str) -> float:
+    # json.loads accepts NaN and Infinity by default; a latent must never contain them.
+    raise ValueError(f"non-finite value {name}")
+
+
+def _numpy_to_json(value: Any) -> Any:
+    """Let recipes hold numpy arrays and scalars: they become lists and Python numbers."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")

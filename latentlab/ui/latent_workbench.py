@@ -1,0 +1,442 @@
+"""Latent math in the app: selections and named items, expressions, attribute vectors.
+
+The workbench owns the named items (groups of data points, points, clicked places,
+encoded images, results) and wires the Items and Latent math panels to the explorer:
+results are decoded into the preview, marked where they land on the map, and exported
+with their provenance. Items made of data points are re-read from every new map, so they
+follow the model while it trains.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from latentlab.latent.attributes import (
+    AttributeVector,
+    attribute_vector,
+    class_versus_rest,
+    strength_values,
+)
+from latentlab.latent.expression import ExpressionError, evaluate_expression, parse_expression
+from latentlab.latent.items import ItemSet, LatentItem
+from latentlab.ui.arithmetic_dock import PREVIEW, REST, ArithmeticDock
+from latentlab.ui.items_dock import ItemsDock
+from latentlab.ui.model_identity import ModelIdentity
+
+STRIP_FRAMES = 7
+CLASS_PREFIX = "class: "
+ITEM_MARKER_COLOUR = (255, 255, 255)
+MAX_RECIPE_INDICES = 5000  # a group's indices kept in an exported PNG's recipe
+
+
+class LatentWorkbench(QObject):
+    """Named items and the arithmetic on them; owns no widgets."""
+
+    error_raised = Signal(str, str)
+    status_changed = Signal(str)
+    items_changed = Signal()
+
+    def __init__(
+        self,
+        explorer: Any,
+        items_dock: ItemsDock,
+        arithmetic_dock: ArithmeticDock,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.explorer = explorer
+        self.map = explorer.map
+        self.items_dock = items_dock
+        self.arithmetic = arithmetic_dock
+        self.items = ItemSet()
+        self.identity = ModelIdentity()
+        self.map_data: Any = None
+        self.selected_indices = np.zeros(0, dtype=np.int64)  # dataset indices: survive new maps
+        self.vector: AttributeVector | None = None
+        self.vector_recipe: dict = {}
+        self._attribute_base: np.ndarray | None = None
+        self._result: tuple[np.ndarray, str] | None = None  # latent, expression
+        self._strip_latents: np.ndarray | None = None
+        self._connect()
+
+    def _connect(self) -> None:
+        explorer, items, math = self.explorer, self.items_dock, self.arithmetic
+        explorer.map_ready.connect(self._on_map_ready)
+        explorer.preview_shown.connect(self._on_preview_shown)
+        explorer.decoder.decoded.connect(self._on_decoded)
+        self.map.selection_changed.connect(self._on_selection_changed)
+        items.tool_chosen.connect(self.map.set_selection_tool)
+        items.make_group_requested.connect(self.make_group)
+        items.clear_selection_requested.connect(lambda: self.map.selection.clear())
+        items.add_preview_requested.connect(self.add_preview)
+        items.item_chosen.connect(self.show_item)
+        items.insert_requested.connect(math.insert_name)
+        items.keypoint_requested.connect(self.use_as_keypoint)
+        items.rename_requested.connect(self.rename)
+        items.remove_requested.connect(self.remove)
+        math.expression_changed.connect(self.evaluate)
+        math.keep_result_requested.connect(self.keep_result)
+        math.attribute_changed.connect(lambda: self.rebuild_vector(apply=True))
+        math.strength_changed.connect(self.apply_vector)
+        math.keep_vector_requested.connect(self.keep_vector)
+
+    # -- the model and its map -------------------------------------------------------
+    def set_model_identity(self, name: str, path: str | Path | None) -> None:
+        """What exported PNGs name as their model (the hash is taken on first export)."""
+        self.identity = ModelIdentity(name=name, path=None if path is None else Path(path))
+
+    def _on_map_ready(self, data: Any) -> None:
+        """A new map (new weights, another epoch, another projection): items of data points
+        take their latents from it; places and results keep theirs."""
+        model_changed = self.map_data is None or data.cloud is not self.map_data.cloud
+        self.map_data = data
+        if self.identity.model is not self.explorer.model:
+            self.identity.model = self.explorer.model
+            if self.identity.path is None:
+                self.identity._sha256 = None  # new weights of an unsaved run: hash again
+        if model_changed:
+            removed = self.items.refresh(self._latents_of)
+            if removed:
+                self.status_changed.emit(f"Removed items not on the new map: {', '.join(removed)}")
+        self.map.set_selection(self._rows_of(self.selected_indices), notify=False)
+        self.items_dock.set_selection_count(len(self.map.selected_rows()))
+        self.items_dock.set_has_model(True, self.explorer.model.has_encoder)
+        self._items_changed()
+        self._reevaluate()
+
+    def _showing(self, kind: str) -> bool:
+        """Whether the preview shows a latent made by ``kind`` (arithmetic, attribute)."""
+        return self.explorer.preview_recipe.get("kind") == kind
+
+    def _reevaluate(self) -> None:
+        """Items changed: evaluate the expression again, and show the new result only if the
+        preview shows the expression's result (never take the preview from the user)."""
+        self.evaluate(self.arithmetic.expression.text(), show=self._showing("arithmetic"))
+
+    def _latents_of(self, indices: np.ndarray) -> np.ndarray | None:
+        rows = self._rows_of(indices)
+        return None if len(rows) != len(indices) else self.map_data.cloud.latents[rows]
+
+    def _rows_of(self, indices: np.ndarray) -> np.ndarray:
+        """Rows of the map's points for dataset ``indices`` (those on the map)."""
+        cloud_indices = self.map_data.cloud.indices
+        order = np.argsort(cloud_indices)
+        position = np.searchsorted(cloud_indices, indices, sorter=order)
+        position = np.clip(position, 0, len(order) - 1)
+        rows = order[position]
+        return rows[cloud_indices[rows] == indices]
+
+    # -- selection and items ---------------------------------------------------------
+    def _on_selection_changed(self, rows: np.ndarray) -> None:
+        self.selected_indices = self.map_data.cloud.indices[rows].copy()
+        self.items_dock.set_selection_count(len(rows))
+
+    def make_group(self, name: str | None = None) -> LatentItem | None:
+        """The selected points as a named group."""
+        rows = self.map.selected_rows()
+        if self.map_data is None or len(rows) == 0:
+            return None
+        cloud = self.map_data.cloud
+        item = self.items.add(
+            "group",
+            cloud.latents[rows],
+            name=name,
+            indices=cloud.indices[rows],
+            description=_describe_points(cloud, rows),
+            image=cloud.images[rows[0]],
+        )
+        self._items_changed(select=item.name)
+        return item
+
+    def add_preview(self) -> LatentItem | None:
+        """The preview's latent as an item (a clicked place, a result, an encoded image)."""
+        latent = self.explorer.preview_latent
+        if latent is None:
+            self.error_raised.emit("Nothing to add", "Click the map first to decode a latent.")
+            return None
+        item = self.items.add(
+            "place",
+            latent,
+            description=self.explorer.preview_description,
+            image=self.explorer.preview_image,
+            recipe=self.explorer.preview_recipe,
+        )
+        self._items_changed(select=item.name)
+        return item
+
+    def add_item(self, kind: str, latent: np.ndarray, **details: Any) -> LatentItem:
+        """Add any item (encoded images, reopened latents) and show it in the list."""
+        item = self.items.add(kind, latent, **details)
+        self._items_changed(select=item.name)
+        return item
+
+    def rename(self, old: str, new: str) -> None:
+        try:
+            self.items.rename(old, new)
+        except ValueError as error:
+            self.error_raised.emit("Cannot rename", str(error))
+        self._items_changed(select=new if new in self.items else old)
+        self._reevaluate()
+
+    def remove(self, name: str) -> None:
+        self.items.remove(name)
+        self._items_changed()
+        self._reevaluate()
+
+    def show_item(self, name: str) -> None:
+        """A group: select its points on the map. Anything else: decode it."""
+        item = self.items.get(name)
+        if item.kind == "group" and self.map_data is not None:
+            self.map.set_selection(self._rows_of(item.indices), notify=True)
+        else:
+            recipe = item.recipe or {"kind": item.kind, "item": item.name}
+            self.explorer.show_latent(item.latents[0], f"{item.name} · {item.description}", recipe)
+
+    def use_as_keypoint(self, name: str, index: int) -> None:
+        item = self.items.get(name)
+        latent = item.latents.mean(axis=0)
+        source = f"mean({name})" if item.kind == "group" else name
+        self.explorer.decode_keypoint(index, latent, source)
+
+    def _items_changed(self, select: str | None = None) -> None:
+        self.items_dock.set_items(list(self.items))
+        if select is not None:
+            self.items_dock.select_item(select)
+        self._refresh_attribute_choices()
+        self._draw_items()
+        self.items_changed.emit()
+
+    def _draw_items(self) -> None:
+        """Vectors (places, images, results) as white diamonds where they land."""
+        vectors = [item.latents[0] for item in self.items if item.kind != "group"]
+        if self.map_data is None or not vectors:
+            self.map.clear_extra_points("items")
+            return
+        xy = self.map_data.to_map(np.stack(vectors))
+        self.map.set_extra_points("items", xy, symbol="d", colour=ITEM_MARKER_COLOUR, size=11)
+
+    # -- expressions -----------------------------------------------------------------
+    def evaluate(self, text: str, show: bool = True) -> np.ndarray | None:
+        """Evaluate the expression and (with ``show``) decode it into the preview; a bad one
+        gets an inline message pointing at the problem."""
+        self._result = None
+        if not text.strip():
+            self.arithmetic.clear_expression_message()
+            return None
+        try:
+            parsed = parse_expression(text)
+            latent = evaluate_expression(parsed, self.items.namespace())
+        except ExpressionError as error:
+            self.arithmetic.show_expression_error(text, error.message, error.position, error.length)
+            return None
+        self._result = (latent, text)
+        recipe = {
+            "kind": "arithmetic",
+            "expression": text,
+            "items": {name: _item_recipe(self.items.get(name)) for name in parsed.names},
+        }
+        self.arithmetic.show_expression_result(f"= a {latent.size}-dimensional latent")
+        if show and self.explorer.model is not None:
+            self.explorer.show_latent(latent, text, recipe)
+        return latent
+
+    def keep_result(self) -> LatentItem | None:
+        if self._result is None:
+            return None
+        latent, text = self._result
+        return self.add_item(
+            "result",
+            latent,
+            description=text,
+            recipe={"kind": "arithmetic", "expression": text},
+        )
+
+    # -- attribute vectors -----------------------------------------------------------
+    def _refresh_attribute_choices(self) -> None:
+        groups = [item.name for item in self.items if item.kind == "group"]
+        bases = self.items.names()  # a group's base is its mean
+        classes: list[str] = []
+        cloud = None if self.map_data is None else self.map_data.cloud
+        if cloud is not None and cloud.labels is not None and cloud.class_names:
+            present = np.unique(cloud.labels)
+            classes = [cloud.class_names[k] for k in present if k < len(cloud.class_names)]
+        self.arithmetic.set_choices(groups, classes, bases)
+        self.rebuild_vector(apply=self._showing("attribute"))
+
+    def _points_of(self, choice: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Latents and map rows of a group name or a 'class: name' choice."""
+        cloud = self.map_data.cloud
+        if choice.startswith(CLASS_PREFIX) and cloud.labels is not None:
+            label = list(cloud.class_names).index(choice[len(CLASS_PREFIX) :])
+            rows = np.flatnonzero(cloud.labels == label)
+            return cloud.latents[rows], rows
+        if choice in self.items:
+            item = self.items.get(choice)
+            return item.latents, self._rows_of(item.indices)
+        return None
+
+    def rebuild_vector(self, apply: bool = True) -> None:
+        """Make the attribute vector from the chosen groups; with ``apply``, decode it
+        applied to the base into the preview (the strip is made either way)."""
+        self.vector = None
+        self._strip_latents = None
+        if self.map_data is None:
+            return
+        positive_name, negative_name, base_name = self.arithmetic.attribute_choice()
+        positive = self._points_of(positive_name)
+        if positive is None:
+            self.arithmetic.show_vector(None, "Choose the points that have the attribute.")
+            return
+        cloud = self.map_data.cloud
+        try:
+            if negative_name == REST:
+                rest = np.ones(len(cloud), dtype=bool)
+                rest[positive[1]] = False
+                if positive_name.startswith(CLASS_PREFIX):
+                    label = list(cloud.class_names).index(positive_name[len(CLASS_PREFIX) :])
+                    _, negative_latents = class_versus_rest(cloud.latents, cloud.labels, label)
+                else:
+                    negative_latents = cloud.latents[rest]
+            else:
+                negative = self._points_of(negative_name)
+                negative_latents = negative[0] if negative is not None else np.zeros((0, 1))
+            self.vector = attribute_vector(positive[0], negative_latents)
+        except ValueError as error:
+            self.arithmetic.show_vector(None, str(error))
+            return
+        self.vector_recipe = {
+            "kind": "attribute",
+            "positive": positive_name,
+            "negative": negative_name,
+            "base": base_name,
+            "vector": self.vector.direction.tolist(),
+        }
+        summary = (
+            f"{positive_name} ({self.vector.positive_count:,}) − {negative_name} "
+            f"({self.vector.negative_count:,}): length {self.vector.norm:.2f}. "
+            f"{self.vector.verdict()}"
+        )
+        self.arithmetic.show_vector(self.vector, summary)
+        self._attribute_base = self._base_latent(base_name)
+        if apply:
+            self.apply_vector(self.arithmetic.strength_value())
+        self._request_strip()
+
+    def _base_latent(self, base_name: str) -> np.ndarray | None:
+        if base_name == PREVIEW or base_name not in self.items:
+            return self.explorer.preview_latent
+        return self.items.get(base_name).latents.mean(axis=0)
+
+    def apply_vector(self, strength: float) -> None:
+        """Decode base + strength·vector into the preview."""
+        if self.vector is None or self._attribute_base is None:
+            return
+        latent = self.vector.apply(self._attribute_base, strength)
+        positive, negative, base = self.arithmetic.attribute_choice()
+        recipe = {
+            **self.vector_recipe,
+            "strength": strength,
+            "base_latent": self._attribute_base.tolist(),
+        }
+        description = f"{base} {strength:+.2f}·({positive} − {negative})"
+        self.explorer.show_latent(latent, description, recipe)
+
+    def _request_strip(self) -> None:
+        if self.vector is None or self._attribute_base is None or self.explorer.model is None:
+            return
+        strengths = strength_values(STRIP_FRAMES)
+        self._strip_latents = self.vector.strip(self._attribute_base, strengths)
+        self.explorer.decoder.request(
+            "attribute_strip", self.explorer.model, self._strip_latents, context=strengths
+        )
+
+    def _on_preview_shown(self, latent: np.ndarray, recipe: dict) -> None:
+        """A new preview from elsewhere becomes the base when the base is 'the preview'."""
+        if recipe.get("kind") == "attribute":
+            return
+        if self.arithmetic.attribute_choice()[2] == PREVIEW and self.vector is not None:
+            self._attribute_base = np.asarray(latent, dtype=np.float64)
+            self._request_strip()
+
+    def keep_vector(self) -> LatentItem | None:
+        if self.vector is None:
+            return None
+        positive, negative, _ = self.arithmetic.attribute_choice()
+        return self.add_item(
+            "result",
+            self.vector.direction,
+            name=self.items.suggest_name("result", None),
+            description=f"vector {positive} − {negative}",
+            recipe={k: v for k, v in self.vector_recipe.items() if k != "base"},
+        )
+
+    def strip_export(self) -> tuple[np.ndarray, np.ndarray, dict] | None:
+        """(images, frame latents, recipe) of the attribute strip shown, for export."""
+        images = self.arithmetic.strip_images()
+        if images is None or self._strip_latents is None:
+            return None
+        recipe = {
+            **self.vector_recipe,
+            "strengths": strength_values(STRIP_FRAMES).tolist(),
+            "strength": self.arithmetic.strength_value(),  # the frame the preview shows
+            "base_latent": self._attribute_base.tolist(),
+        }
+        return images, self._strip_latents, recipe
+
+    def _on_decoded(self, result: Any) -> None:
+        if result.channel == "attribute_strip":
+            self.arithmetic.show_strip(result.images, result.context)
+
+    # -- export ----------------------------------------------------------------------
+    def provenance(self, latent: np.ndarray, recipe: dict, frames: np.ndarray | None = None):
+        """Provenance for an exported PNG of ``latent`` made by ``recipe``."""
+        from latentlab.latent.provenance import Provenance
+
+        return Provenance(
+            latent=np.asarray(latent, dtype=np.float64),
+            model_sha256=self.identity.sha256(),
+            model_name=self.identity.name,
+            recipe=recipe,
+            frames=frames,
+        )
+
+    def selection_for_export(self) -> dict | None:
+        """What export_selection needs for the selected points, or None."""
+        rows = self.map.selected_rows()
+        if self.map_data is None or len(rows) == 0:
+            return None
+        cloud = self.map_data.cloud
+        return {
+            "images": cloud.images[rows],
+            "indices": cloud.indices[rows],
+            "latents": cloud.latents[rows],
+            "labels": None if cloud.labels is None else cloud.labels[rows],
+            "class_names": cloud.class_names,
+            "model_sha256": self.identity.sha256(),
+            "model_name": self.identity.name,
+        }
+
+
+def _item_recipe(item: LatentItem) -> dict:
+    """What an expression's item was, for the result's provenance: a group's data indices
+    (up to MAX_RECIPE_INDICES), a vector's latent and how it was made."""
+    if item.kind == "group":
+        indices = item.indices[:MAX_RECIPE_INDICES].tolist()
+        return {"kind": "group", "count": item.size, "indices": indices}
+    return {"kind": item.kind, "latent": item.latents[0].tolist(), "made": item.recipe or {}}
+
+
+def _describe_points(cloud: Any, rows: np.ndarray) -> str:
+    """'12 points: 7 ×10, 1 ×2' (the most common classes first)."""
+    text = f"{len(rows):,} point{'s' * (len(rows) != 1)}"
+    if cloud.labels is None or not cloud.class_names:
+        return text
+    labels, counts = np.unique(cloud.labels[rows], return_counts=True)
+    order = np.argsort(-counts)[:3]
+    parts = [f"{cloud.class_names[labels[i]]} ×{counts[i]}" for i in order]
+    more = "…" if len(labels) > 3 else ""
+    return f"{text}: {', '.join(parts)}{more}"
