@@ -13,11 +13,11 @@ import torch
 from gui_helpers import TIMEOUT, click_map, decoded_preview, open_and_wait
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtTest import QTest
+from trained_models import train_digits_gan
 
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.latent import lerp
 from latentlab.projection import decode_latents
-from latentlab.training import DatasetInfo, Trainer
 from latentlab.ui.main_window import MainWindow
 from latentlab.ui.training_request import TrainingRequest
 
@@ -157,14 +157,7 @@ def test_a_failing_worker_shows_its_error_and_the_app_stays_usable(
 
 
 def test_a_gan_checkpoint_maps_prior_samples(qtbot, window, tmp_path, digits):
-    trainer = Trainer(
-        ModelConfig(kind="dcgan", latent_dim=8),
-        TrainConfig(epochs=1),
-        digits,
-        dataset_info=DatasetInfo(name="digits", spec="digits"),
-    )
-    for _ in trainer.run():
-        pass
+    trainer = train_digits_gan(digits)
     open_and_wait(qtbot, window, trainer.save(tmp_path / "gan.safetensors"))
     assert window.map.point_count() == 2_000
     image = decoded_preview(qtbot, window, lambda: click_map(qtbot, window, 0.0, 0.0))

@@ -18,6 +18,7 @@ from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from trained_models import train_digits_gan
 
 from latentlab.latent.provenance import read_provenance
 from latentlab.projection import decode_latents
@@ -307,3 +308,20 @@ def test_items_follow_the_map_and_keypoints_take_group_means(qtbot, opened):
     assert "round" in window.workbench.items and "zeros" not in window.workbench.items
     window.workbench.rename("round", "not valid!")
     assert "round" in window.workbench.items and "not valid" in window.last_error
+
+
+def test_a_gan_inverts_a_dropped_image_and_interpolates_with_slerp(qtbot, window, tmp_path, digits):
+    trainer = train_digits_gan(digits)
+    open_and_wait(qtbot, window, trainer.save(tmp_path / "gan.safetensors"))
+    assert window.interpolation_dock.method() == "slerp"
+    path = tmp_path / "digit.png"
+    Image.fromarray(digits.images[5, 0].numpy()).save(path)
+    messages = []
+    window.latent_files.status_changed.connect(messages.append)
+    with qtbot.waitSignal(window.latent_files.encoded, timeout=TIMEOUT) as encoded:
+        window.latent_files.encode_image(path)
+    result = encoded.args[0]
+    assert result.method == "inversion" and result.error <= result.initial_error
+    assert any("Inverting digit.png: step" in m for m in messages)
+    assert window.workbench.items.get("digit").kind == "image"
+    assert len(window.traversal_dock.sliders) == 8  # z has 8 dimensions: one slider each

@@ -17,3 +17,16 @@ def train_digits_vae(digits, epochs: int) -> Trainer:
     for _ in trainer.run():
         pass
     return trainer
+
+
+def train_digits_gan(digits, epochs: int = 1) -> Trainer:
+    """A DCGAN (latent 8) trained on the built-in digits; returns the finished trainer."""
+    trainer = Trainer(
+        ModelConfig(kind="dcgan", latent_dim=8),
+        TrainConfig(epochs=epochs),
+        digits,
+        dataset_info=DatasetInfo(name="digits", spec="digits"),
+    )
+    for _ in trainer.run():
+        pass
+    return trainer

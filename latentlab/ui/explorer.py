@@ -98,6 +98,10 @@ class Explorer(QObject):
     def set_model(self, model: Any, dataset: Any, *, epoch: int | None = None) -> None:
         """Explore ``model`` (eval mode, read-only) on ``dataset`` (or prior samples if None).
         ``epoch`` marks a refresh during training: the map keeps its history and layout."""
+        if epoch is None or self.model is None:
+            # A GAN's z is drawn from N(0, I): slerp keeps paths at the norms the generator
+            # was trained on, where lerp passes near the origin (White 2016).
+            self.interpolation.set_method("lerp" if model.has_encoder else "slerp")
         self.model, self.dataset = model, dataset
         self.preview.set_has_encoder(model.has_encoder)
         # A new latent size clears the keypoints; a refresh of the same model keeps them.

@@ -54,22 +54,22 @@ class LatentFiles(QObject):
         if model is None or data is None:
             self.error_raised.emit("No model", "Open or train a model before encoding images.")
             return
-        if not model.has_encoder:
-            self.error_raised.emit(
-                "No encoder",
-                "This model has no encoder, so an image's latent must be found by "
-                "optimisation (GAN inversion), which this version cannot do yet.",
-            )
-            return
         from latentlab.data.image_import import has_dark_background
 
         dark = has_dark_background(data.cloud.images[:BACKGROUND_SAMPLE])
-        self.status_changed.emit(f"Encoding {Path(path).name}…")
+        name = Path(path).name
+        self.status_changed.emit(
+            f"Encoding {name}…" if model.has_encoder else f"Searching the latent of {name}…"
+        )
         start_job(
             encode_image_job,
             model,
             str(path),
             dark,
+            on_yield=lambda progress: self.status_changed.emit(
+                f"Inverting {name}: step {progress.step}/{progress.total}, "
+                f"error {progress.error:.4f}"
+            ),
             on_result=self._on_encoded,
             on_error=lambda error: self.error_raised.emit("Could not encode the image", str(error)),
         )
@@ -80,9 +80,14 @@ class LatentFiles(QObject):
         recipe = {
             "kind": "encoded image",
             "file": imported.source,
+            "method": encoded.method,
             "preprocessing": list(imported.notes),
             "reconstruction_mse": encoded.error,
         }
+        how = "encoded" if encoded.method == "encoder" else "inverted"
+        if encoded.initial_error is not None:
+            recipe["initial_mse"] = encoded.initial_error
+            how += f" (random starts: error {encoded.initial_error:.4f})"
         item = self.workbench.add_item(
             "image",
             encoded.latent,
@@ -94,11 +99,11 @@ class LatentFiles(QObject):
         self.explorer.preview.show_hover(imported.hwc, f"{imported.source} as the model sees it")
         self.explorer.show_latent(
             encoded.latent,
-            f"{item.name}: {imported.source} encoded · reconstruction error {encoded.error:.4f}",
+            f"{item.name}: {imported.source} {how} · reconstruction error {encoded.error:.4f}",
             recipe,
         )
         notes = "; ".join(imported.notes)
-        self.status_changed.emit(f"Encoded {imported.source} as {item.name}. {notes}")
+        self.status_changed.emit(f"{how.capitalize()} {imported.source} as {item.name}. {notes}")
         self.encoded.emit(encoded)
 
     # -- open a latent -----------------------------------------------------------------

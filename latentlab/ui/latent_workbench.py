@@ -74,7 +74,7 @@ class LatentWorkbench(QObject):
         items.clear_selection_requested.connect(lambda: self.map.selection.clear())
         items.add_preview_requested.connect(self.add_preview)
         items.item_chosen.connect(self.show_item)
-        items.insert_requested.connect(math.insert_name)
+        items.insert_requested.connect(self.insert_into_expression)
         items.keypoint_requested.connect(self.use_as_keypoint)
         items.rename_requested.connect(self.rename)
         items.remove_requested.connect(self.remove)
@@ -94,10 +94,7 @@ class LatentWorkbench(QObject):
         take their latents from it; places and results keep theirs."""
         model_changed = self.map_data is None or data.cloud is not self.map_data.cloud
         self.map_data = data
-        if self.identity.model is not self.explorer.model:
-            self.identity.model = self.explorer.model
-            if self.identity.path is None:
-                self.identity._sha256 = None  # new weights of an unsaved run: hash again
+        self.identity.set_model(self.explorer.model)
         if model_changed:
             removed = self.items.refresh(self._latents_of)
             if removed:
@@ -220,6 +217,12 @@ class LatentWorkbench(QObject):
         self.map.set_extra_points("items", xy, symbol="d", colour=ITEM_MARKER_COLOUR, size=11)
 
     # -- expressions -----------------------------------------------------------------
+    def insert_into_expression(self, name: str) -> None:
+        """Put ``name`` into the expression and bring the Latent math panel forward."""
+        self.arithmetic.show()
+        self.arithmetic.raise_()
+        self.arithmetic.insert_name(name)
+
     def evaluate(self, text: str, show: bool = True) -> np.ndarray | None:
         """Evaluate the expression and (with ``show``) decode it into the preview; a bad one
         gets an inline message pointing at the problem."""

@@ -23,6 +23,13 @@ class ModelIdentity:
     model: Any = None
     _sha256: str | None = field(default=None, repr=False)
 
+    def set_model(self, model: Any) -> None:
+        """The weights now explored; an unsaved run's hash is taken again for new weights."""
+        if model is not self.model:
+            self.model = model
+            if self.path is None:
+                self._sha256 = None
+
     def sha256(self) -> str:
         if self._sha256 is None:
             from latentlab.latent.provenance import file_sha256
