@@ -10,54 +10,18 @@ where a good one was.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
+
+from latentlab.latent.png_files import as_nhwc, atomic_save, to_pil
 
 if TYPE_CHECKING:
     from latentlab.latent.provenance import Provenance
 
 GAP_VALUE = 255  # white gaps: strips mostly end up on slides and in papers
 DEFAULT_MIN_SIDE = 128
-
-
-def _as_nhwc(images: np.ndarray) -> np.ndarray:
-    """Validate ``images`` and return them as uint8 N×H×W×C with C in {1, 3}."""
-    images = np.asarray(images)
-    if images.dtype != np.uint8:
-        raise ValueError(f"expected uint8 pixels, got {images.dtype}")
-    if images.ndim == 3:
-        images = images[..., None]
-    if images.ndim != 4 or images.shape[-1] not in (1, 3) or len(images) == 0:
-        raise ValueError(f"expected images N×H×W×C with C = 1 or 3 and N ≥ 1, got {images.shape}")
-    return images
-
-
-def _to_pil(image: np.ndarray, scale: int) -> Image.Image:
-    """One H×W×C uint8 image -> a PIL image (L or RGB) enlarged ``scale``× with nearest pixels."""
-    pil = Image.fromarray(image[:, :, 0] if image.shape[2] == 1 else image)
-    if scale > 1:
-        pil = pil.resize((pil.width * scale, pil.height * scale), Image.Resampling.NEAREST)
-    return pil
-
-
-def _atomic_save(path: str | Path, write) -> Path:
-    """Call ``write(tmp_path)`` and move the result to ``path`` only if it succeeded."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def scale_for_min_side(image_shape: tuple[int, ...], min_side: int = DEFAULT_MIN_SIDE) -> int:
@@ -71,7 +35,7 @@ def strip_array(images: np.ndarray, scale: int = 4, gap: int = 2) -> np.ndarray:
     of white between frames (the gap is not scaled)."""
     if scale < 1 or gap < 0:
         raise ValueError(f"scale must be ≥ 1 and gap ≥ 0, got scale={scale}, gap={gap}")
-    images = _as_nhwc(images)
+    images = as_nhwc(images)
     n, h, w, c = images.shape
     # N×H×W×C -> N×(H·s)×(W·s)×C: nearest-neighbour enlargement by repetition.
     big = images.repeat(scale, axis=1).repeat(scale, axis=2)
@@ -95,7 +59,7 @@ def save_strip_png(
     With ``provenance`` the PNG carries the latents in its text metadata (see
     :mod:`latentlab.latent.provenance`)."""
     row = strip_array(images, scale=scale, gap=gap)
-    pil = _to_pil(row, 1)
+    pil = to_pil(row, 1)
     info = None
     if provenance is not None:
         # Imported here: provenance builds on this module's helpers, so a top-level import
@@ -103,7 +67,7 @@ def save_strip_png(
         from latentlab.latent.provenance import png_info
 
         info = png_info(provenance)
-    return _atomic_save(path, lambda tmp: pil.save(tmp, format="PNG", pnginfo=info))
+    return atomic_save(path, lambda tmp: pil.save(tmp, format="PNG", pnginfo=info))
 
 
 def morph_sequence(count: int, bounce: bool = True) -> list[int]:
@@ -128,8 +92,8 @@ def save_morph_gif(
     keypoints comes out shorter."""
     if fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}")
-    images = _as_nhwc(images)
-    frames = [_to_pil(images[i], scale) for i in morph_sequence(len(images), bounce)]
+    images = as_nhwc(images)
+    frames = [to_pil(images[i], scale) for i in morph_sequence(len(images), bounce)]
     duration_ms = round(1000 / fps)
 
     def write(tmp: str) -> None:
@@ -143,4 +107,4 @@ def save_morph_gif(
             disposal=1,  # each frame covers the whole canvas: keep, don't clear to background
         )
 
-    return _atomic_save(path, write)
+    return atomic_save(path, write)

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 from PIL.PngImagePlugin import PngInfo
 
-from latentlab.latent.export import _as_nhwc, _atomic_save, _to_pil
+from latentlab.latent.png_files import as_nhwc, atomic_save, to_pil
 
 PROVENANCE_KEY = "latentlab"
 FORMAT_VERSION = 1
@@ -177,9 +177,9 @@ def save_png_with_provenance(
         raise ValueError(f"expected one image H×W or H×W×C, got shape {image.shape}")
     if scale < 1:
         raise ValueError(f"scale must be ≥ 1, got {scale}")
-    pil = _to_pil(_as_nhwc(image[None])[0], scale)
+    pil = to_pil(as_nhwc(image[None])[0], scale)
     info = png_info(provenance)
-    return _atomic_save(path, lambda tmp: pil.save(tmp, format="PNG", pnginfo=info))
+    return atomic_save(path, lambda tmp: pil.save(tmp, format="PNG", pnginfo=info))
 
 
 def read_provenance(path: str | Path) -> Provenance:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from latentlab.latent.export import _as_nhwc, _atomic_save
+from latentlab.latent.png_files import as_nhwc, atomic_save
 from latentlab.latent.provenance import Provenance, save_png_with_provenance
 
 DEFAULT_STEM = "selection"
@@ -64,7 +64,7 @@ def export_selection(
         raise ValueError(f"latents must be {count}×D, got shape {latents.shape}")
     if not np.isfinite(latents).all():
         raise ValueError("latents contain NaN or infinite values")
-    images = _as_nhwc(images)
+    images = as_nhwc(images)
     if len(images) != count:
         raise ValueError(f"got {len(images)} images for {count} indices")
     if labels is not None:
@@ -104,7 +104,7 @@ def export_selection(
             writer.writerows(rows)
 
     # The CSV comes last: its presence says every image before it was written.
-    csv_path = _atomic_save(folder / f"{stem}.csv", write)
+    csv_path = atomic_save(folder / f"{stem}.csv", write)
     return SelectionExport(folder=folder, csv_path=csv_path, image_paths=tuple(image_paths))
 
 

@@ -4,12 +4,9 @@ their messages: each says what went wrong and what to change."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
-
-if TYPE_CHECKING:
-    from latentlab.models.adapters.declared import OutputMapping
 
 _LISTED = 5  # keys named in a mismatch message, per kind
 
@@ -37,7 +34,7 @@ class AdapterRangeError(AdapterError):
     [-1, 1], ``"logits"`` otherwise; ``low`` and ``high`` are the extremes seen.
     """
 
-    def __init__(self, message: str, suggestion: OutputMapping, low: float, high: float) -> None:
+    def __init__(self, message: str, suggestion: str, low: float, high: float) -> None:
         super().__init__(message)
         self.suggestion = suggestion
         self.low, self.high = low, high
