@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from generator_jobs import run_to_end
 from torch import nn
 
 from latentlab.config import ModelConfig
@@ -34,20 +35,10 @@ def generator():
     return TinyGenerator().eval()
 
 
-def run(search):
-    """Drain a generator job, returning its yields and its result."""
-    progress = []
-    while True:
-        try:
-            progress.append(next(search))
-        except StopIteration as stop:
-            return progress, stop.value
-
-
 def test_inversion_finds_a_latent_much_closer_than_random_starts(generator):
     hidden = np.random.default_rng(1).standard_normal((1, 8))
     target = decode_latents(generator, hidden)[0].transpose(2, 0, 1)  # C×H×W uint8
-    progress, result = run(invert(generator, target, steps=150))
+    progress, result = run_to_end(invert(generator, target, steps=150))
     assert all(isinstance(p, InversionProgress) for p in progress) and progress[-1].step == 150
     errors = [p.error for p in progress]
     assert errors == sorted(errors, reverse=True)  # the best error only goes down
@@ -61,7 +52,7 @@ def test_inversion_leaves_the_weights_alone_and_can_be_stopped(generator):
     before = [p.detach().clone() for p in generator.parameters()]
     target = np.zeros((1, 16, 16), dtype=np.uint8)
     calls = []
-    _, result = run(
+    _, result = run_to_end(
         invert(generator, target, steps=100, should_stop=lambda: len(calls) > 4 or calls.append(1))
     )
     assert result.steps == 5

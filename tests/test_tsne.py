@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from generator_jobs import run_to_end
 from trained_models import train_digits_vae
 
 from latentlab.config import ConfigError, ProjectionConfig
@@ -46,15 +47,6 @@ def cloud_of(latents: np.ndarray, labels: np.ndarray) -> LatentCloud:
         reconstruction_errors=None,
         source="blobs",
     )
-
-
-def run_to_end(steps):
-    records = []
-    while True:
-        try:
-            records.append(next(steps))
-        except StopIteration as done:
-            return records, done.value
 
 
 def neighbour_agreement(xy: np.ndarray, labels: np.ndarray, k: int = 5) -> float:
