@@ -103,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="dynamic binarization: train on x ~ Bernoulli(pixel intensity), re-drawn for every "
         "batch (the setting of published MNIST likelihoods)",
     )
+    run.add_argument(
+        "--no-sample-quality",
+        action="store_true",
+        help="dcgan: skip the Fréchet distance and class census printed after every epoch",
+    )
     run.add_argument("--preview-every", type=int, default=200, help="steps between previews")
     run.add_argument("--out", help="run folder (default: runs/DATASET-MODEL-TIME)")
     run.add_argument("--resume", metavar="CKPT", help="continue training from a checkpoint")
@@ -147,7 +152,16 @@ def run_train(args: argparse.Namespace) -> int:
     except (DatasetError, CheckpointError, ConfigError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    return _train(model_config, train_config, dataset, info, run_dir, checkpoint, TrainingControl())
+    return _train(
+        model_config,
+        train_config,
+        dataset,
+        info,
+        run_dir,
+        checkpoint,
+        TrainingControl(),
+        quality=not args.no_sample_quality,
+    )
 
 
 def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
@@ -184,7 +198,9 @@ def default_run_dir(dataset: str, model: str) -> Path:
     return Path("runs") / f"{name}-{model}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
-def _train(model_config, train_config, dataset, info, run_dir, checkpoint, control) -> int:
+def _train(
+    model_config, train_config, dataset, info, run_dir, checkpoint, control, quality=True
+) -> int:
     from latentlab.cli_progress import ProgressPrinter, format_duration, format_losses
     from latentlab.training import (
         EpochFinished,
@@ -220,6 +236,7 @@ def _train(model_config, train_config, dataset, info, run_dir, checkpoint, contr
     last_preview: PreviewGrids | None = None
     finished: TrainingFinished | None = None
     try:
+        watch = _gan_watch(trainer, dataset, model_config, control) if quality else None
         for record in trainer.run():
             if isinstance(record, StepProgress):
                 printer.step(record)
@@ -229,6 +246,8 @@ def _train(model_config, train_config, dataset, info, run_dir, checkpoint, contr
                 last_preview = record
             elif isinstance(record, TrainingFinished):
                 finished = record
+            for found in watch.observe(record) if watch is not None else ():
+                printer.note(found)
     finally:
         signal.signal(signal.SIGINT, previous)
         printer.end_line()
@@ -249,6 +268,28 @@ def _train(model_config, train_config, dataset, info, run_dir, checkpoint, contr
     if finished.status == "stopped":
         print(f"resume with: latentlab train --resume {checkpoint_path}")
     return 1 if finished.status == "failed" else 0
+
+
+def _gan_watch(trainer, dataset, model_config, control):
+    """For a GAN: warnings, and the Fréchet distance and class census after every epoch
+    (labelled data; the domain classifier is trained first unless it is cached)."""
+    from latentlab.training import GanRunWatch, prepare_quality_monitor
+
+    if model_config.kind != "dcgan":
+        return None
+    steps = prepare_quality_monitor(dataset, should_stop=lambda: control.stop_requested)
+    said = False
+    try:
+        while True:
+            next(steps)
+            if not said:
+                print("training the domain classifier that judges the samples (once per dataset)")
+                said = True
+    except StopIteration as done:
+        monitor = done.value
+    if monitor is None and dataset.labels is None:
+        print("no sample quality per epoch: the dataset has no labels to train a classifier on")
+    return GanRunWatch(lambda: trainer.model, monitor, model_config.gan_loss)
 
 
 def _stop_once(control, previous) -> None:

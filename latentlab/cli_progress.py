@@ -50,6 +50,21 @@ class ProgressPrinter:
         )
         self.stream.flush()
 
+    def note(self, record) -> None:
+        """A GAN's GanEpochQuality (a line per epoch) or GanWarning."""
+        self.end_line()
+        if hasattr(record, "frechet_distance"):
+            floor = record.reference_distance
+            census = record.census
+            self.stream.write(
+                f"  samples: Fréchet distance {record.frechet_distance:.2f}"
+                + (f" (real images {floor:.2f})" if floor is not None else "")
+                + f", {census.effective_classes:.1f} of {len(census.class_names)} classes\n"
+            )
+        else:
+            self.stream.write(f"  {'warning' if record.active else 'note'}: {record.message}\n")
+        self.stream.flush()
+
     def end_line(self) -> None:
         if self._drawn:
             self.stream.write("\r\x1b[K")

@@ -15,11 +15,13 @@ ModelKind = Literal["ae", "vae", "dcgan"]
 Architecture = Literal["conv", "mlp"]
 GanLoss = Literal["non-saturating", "minimax"]
 ProjectionMethod = Literal["pca", "tsne"]
+MapSpace = Literal["latent", "features"]
 
 MODEL_KINDS: tuple[str, ...] = ("ae", "vae", "dcgan")
 ARCHITECTURES: tuple[str, ...] = ("conv", "mlp")
 GAN_LOSSES: tuple[str, ...] = ("non-saturating", "minimax")
 PROJECTION_METHODS: tuple[str, ...] = ("pca", "tsne")
+MAP_SPACES: tuple[str, ...] = ("latent", "features")
 MIN_LATENT_DIM, MAX_LATENT_DIM = 2, 512
 
 
@@ -122,6 +124,10 @@ class ProjectionConfig:
     """
 
     method: ProjectionMethod = "pca"
+    # What is projected: the latent codes, or the domain classifier's penultimate features of
+    # each point's image (a map of what the images look like; clicks still give latents,
+    # through the learned or neighbour inverse).
+    space: MapSpace = "latent"
     perplexity: float = 30.0
     fit_points: int = 10_000
     exaggeration_iterations: int = 250  # early exaggeration (12): the clusters form here
@@ -130,6 +136,7 @@ class ProjectionConfig:
 
     def __post_init__(self) -> None:
         _check_choice("method", self.method, PROJECTION_METHODS)
+        _check_choice("space", self.space, MAP_SPACES)
         if not 2 <= self.perplexity <= 500:
             raise ConfigError(f"perplexity must be between 2 and 500, got {self.perplexity}")
         if self.fit_points < 100:

@@ -38,6 +38,19 @@ def test_resume_continues_to_more_epochs(tmp_path, capsys):
     assert "epoch 2/2" in capsys.readouterr().out
 
 
+def test_gan_training_prints_sample_quality_after_every_epoch(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["train", "--model", "dcgan", "--epochs", "3", "--batch-size", "32", "--out", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    lines = [line for line in printed.splitlines() if "samples: Fréchet distance" in line]
+    assert len(lines) == 3 and "(real images" in lines[0] and "of 10 classes" in lines[0]
+    distances = [float(line.split("distance ")[1].split()[0]) for line in lines]
+    assert distances[-1] < distances[0]
+    assert main([*args[:-2], "--out", str(tmp_path / "b"), "--no-sample-quality"]) == 0
+    assert "Fréchet" not in capsys.readouterr().out
+
+
 def test_info_describes_a_checkpoint(tmp_path, capsys):
     out = tmp_path / "run"
     main(["train", "--model", "dcgan", "--epochs", "1", "--out", str(out)])

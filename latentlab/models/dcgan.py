@@ -114,6 +114,11 @@ class DCGAN(LatentModel):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return (self.generator(z) + 1) / 2  # tanh range [-1, 1] -> [0, 1]
 
+    @torch.inference_mode()
+    def realness(self, images: torch.Tensor) -> torch.Tensor:
+        """D(x): the discriminator's probability that each image (B×C×H×W in [0, 1]) is real."""
+        return torch.sigmoid(self.discriminator(images * 2 - 1))
+
     def discriminator_losses(self, real: torch.Tensor, fake: torch.Tensor) -> DiscriminatorLosses:
         """−[log D(x) + log(1 − D(G(z)))], images in [0, 1]; fake must be detached.
 

@@ -1,6 +1,9 @@
 """Maps from latent space to the 2-D plane and back, and the latent codes they draw."""
 
+from latentlab.projection.feature_space import FeatureSpaceProjection
 from latentlab.projection.latent_cloud import (
+    PRIOR_SOURCE,
+    Featurize,
     LatentCloud,
     decode_latents,
     encode_dataset,
@@ -17,6 +20,7 @@ from latentlab.projection.pipeline import (
     map_steps,
     map_trustworthiness,
     project_cloud,
+    provisional_map,
 )
 from latentlab.projection.round_trip import RoundTripError, latent_spread
 from latentlab.projection.tsne import (
@@ -27,7 +31,10 @@ from latentlab.projection.tsne import (
 )
 
 __all__ = [
+    "PRIOR_SOURCE",
     "EmbeddingProjection",
+    "FeatureSpaceProjection",
+    "Featurize",
     "IdentityProjection",
     "InverseFitProgress",
     "InverseMethod",
@@ -50,6 +57,7 @@ __all__ = [
     "map_steps",
     "map_trustworthiness",
     "project_cloud",
+    "provisional_map",
     "run_tsne",
     "sample_prior",
 ]

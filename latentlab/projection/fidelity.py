@@ -24,7 +24,8 @@ DECODE_CHUNK = 500
 
 @dataclass(frozen=True)
 class ClickFidelity:
-    """Share of clicks inside class regions whose decoded image has the region's class."""
+    """Share of clicks inside class regions whose decoded image has the region's class (NaN,
+    with no clicks, when the map has no class regions)."""
 
     method: str
     fidelity: float
@@ -80,6 +81,8 @@ def click_fidelity(
     ``decode``: M×D latents -> M images; ``classify``: M images -> M labels.
     """
     places, region_labels, share = clicks_in_class_regions(data.xy, labels, clicks, seed=seed)
+    if len(places) == 0:  # the classes are mixed all over the map: no region to click in
+        return ClickFidelity(data.resolve_inverse(method), float("nan"), 0, share)
     predicted = np.concatenate(
         [
             classify(decode(data.to_latent(chunk, method)))

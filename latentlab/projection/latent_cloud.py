@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,10 @@ class LatentCloud:
 
     ``indices[i]`` is the row of ``images`` that point i came from. ``reconstruction_errors``
     is the per-image mean squared error of the reconstruction (None without an encoder).
+    ``features`` are the domain classifier's features of each image (for maps of image
+    features), ``discriminator_scores`` a GAN discriminator's D(x) of each image, and
+    ``labels_predicted`` says that ``labels`` are the classifier's guesses (prior samples have
+    no true labels).
     """
 
     latents: np.ndarray  # N×D float32
@@ -26,9 +31,32 @@ class LatentCloud:
     indices: np.ndarray  # N int64
     reconstruction_errors: np.ndarray | None  # N float32
     source: str  # e.g. "digits:test" or "samples from the prior"
+    features: np.ndarray | None = None  # N×F float32
+    discriminator_scores: np.ndarray | None = None  # N float32 in [0, 1]
+    labels_predicted: bool = False
 
     def __len__(self) -> int:
         return len(self.latents)
+
+    @property
+    def from_prior(self) -> bool:
+        """Points drawn from the prior and generated, not encoded from a dataset."""
+        return self.source == PRIOR_SOURCE
+
+    def map_input(self, space: str) -> np.ndarray:
+        """What a map of ``space`` ('latent' or 'features') projects."""
+        if space == "latent":
+            return self.latents
+        if self.features is None:
+            raise ValueError(
+                "A map of image features needs the domain classifier's features of the images; "
+                "they are computed for labelled datasets only."
+            )
+        return self.features
+
+
+PRIOR_SOURCE = "samples from the prior"
+Featurize = Callable[[np.ndarray], np.ndarray]  # N×D latents -> N×F features of their images
 
 
 @torch.inference_mode()
@@ -78,7 +106,7 @@ def sample_prior(model: LatentModel, count: int, *, seed: int = 0) -> LatentClou
         class_names=(),
         indices=np.arange(count, dtype=np.int64),
         reconstruction_errors=None,
-        source="samples from the prior",
+        source=PRIOR_SOURCE,
     )
 
 

@@ -82,7 +82,7 @@ class LatentMapData:
     @property
     def can_refine(self) -> bool:
         """Whether ``refine_positions`` improves on ``to_map`` (non-linear maps)."""
-        return hasattr(self.projection, "refine")
+        return bool(getattr(self.projection, "refinable", hasattr(self.projection, "refine")))
 
     def refine_positions(self, latents: np.ndarray) -> np.ndarray:
         """M×D latents -> M×2 by the projection's own placement (seconds; run on a worker)."""

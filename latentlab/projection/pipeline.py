@@ -14,7 +14,8 @@ from sklearn.manifold import trustworthiness
 
 from latentlab.config import ProjectionConfig
 from latentlab.projection.alignment import procrustes_rotation, shared_points
-from latentlab.projection.latent_cloud import LatentCloud
+from latentlab.projection.feature_space import FeatureSpaceProjection, unwrap
+from latentlab.projection.latent_cloud import Featurize, LatentCloud
 from latentlab.projection.latent_map import LatentMapData, MapQuality
 from latentlab.projection.learned_inverse import (
     InverseFitProgress,
@@ -24,7 +25,12 @@ from latentlab.projection.learned_inverse import (
 from latentlab.projection.linear import IdentityProjection, PCAProjection, fit_projection
 from latentlab.projection.neighbours import NeighbourInverse
 from latentlab.projection.round_trip import held_out_mask, latent_spread, relative_error
-from latentlab.projection.tsne import ProjectionProgress, TSNEProjection, run_tsne
+from latentlab.projection.tsne import (
+    EmbeddingProjection,
+    ProjectionProgress,
+    TSNEProjection,
+    run_tsne,
+)
 
 TRUST_POINTS = 2_000  # trustworthiness is O(N²) in memory: measured on a random subsample
 TRUST_NEIGHBOURS = 10
@@ -49,32 +55,59 @@ MapRecord = ProjectionProgress | InverseFitProgress | MapReady | MapFinished
 
 
 def project_cloud(
-    cloud: LatentCloud, config: ProjectionConfig, previous: LatentMapData | None = None
+    cloud: LatentCloud,
+    config: ProjectionConfig,
+    previous: LatentMapData | None = None,
+    featurize: Featurize | None = None,
 ) -> Generator[ProjectionProgress, None, LatentMapData]:
     """Project ``cloud`` with ``config``, turned or started from ``previous`` (the map the user
-    was looking at) so that a refreshed map keeps its layout."""
-    latents = cloud.latents
+    was looking at) so that a refreshed map keeps its layout. A map of image features
+    (``config.space``) needs ``featurize`` to place new latents on it."""
+    points = cloud.map_input(config.space)
     if config.method == "tsne":
         previous_xy = _previous_positions(cloud, previous, TSNEProjection, config)
-        projection, xy = yield from run_tsne(latents, config, previous_xy=previous_xy)
-        return LatentMapData(cloud=cloud, projection=projection, xy=xy, config=config)
-    projection = fit_projection(latents)
-    xy = projection.transform(latents)
-    if isinstance(projection, PCAProjection) and _is_pca(previous):
-        new_rows, old_rows = shared_points(cloud.indices, previous.cloud.indices)
-        rotation = procrustes_rotation(xy[new_rows], previous.xy[old_rows])
-        projection = projection.rotated(rotation)
-        xy = projection.transform(latents)
-    return LatentMapData(cloud=cloud, projection=projection, xy=xy, config=config)
+        projection, xy = yield from run_tsne(points, config, previous_xy=previous_xy)
+    else:
+        projection = fit_projection(points)
+        xy = projection.transform(points)
+        if isinstance(projection, PCAProjection) and _is_pca(previous, config):
+            new_rows, old_rows = shared_points(cloud.indices, previous.cloud.indices)
+            rotation = procrustes_rotation(xy[new_rows], previous.xy[old_rows])
+            projection = projection.rotated(rotation)
+            xy = projection.transform(points)
+    return LatentMapData(
+        cloud=cloud, projection=_in_latents(projection, config, featurize), xy=xy, config=config
+    )
+
+
+def provisional_map(
+    cloud: LatentCloud, xy: np.ndarray, config: ProjectionConfig, featurize: Featurize | None
+) -> LatentMapData:
+    """The map while t-SNE still runs: its current positions, placing new points by their
+    nearest neighbours."""
+    projection = EmbeddingProjection(cloud.map_input(config.space), xy)
+    return LatentMapData(
+        cloud=cloud, projection=_in_latents(projection, config, featurize), xy=xy, config=config
+    )
+
+
+def _in_latents(projection, config: ProjectionConfig, featurize: Featurize | None):
+    """A projection of image features, wrapped to take latents (others as they are)."""
+    if config.space != "features":
+        return projection
+    if featurize is None:
+        raise ValueError("a map of image features needs a way to featurize new latents")
+    return FeatureSpaceProjection(projection, featurize)
 
 
 def build_map(
     cloud: LatentCloud,
     config: ProjectionConfig | None = None,
     previous: LatentMapData | None = None,
+    featurize: Featurize | None = None,
 ) -> LatentMapData:
     """``project_cloud`` run to the end (PCA by default: no waiting)."""
-    steps = project_cloud(cloud, config or ProjectionConfig(), previous)
+    steps = project_cloud(cloud, config or ProjectionConfig(), previous, featurize)
     while True:
         try:
             next(steps)
@@ -89,12 +122,14 @@ def map_steps(
     *,
     learn_inverse: bool = True,
     inverse_seconds: float = INVERSE_SECONDS,
+    featurize: Featurize | None = None,
 ) -> Iterator[MapRecord]:
     """Project (streaming progress), yield MapReady, then measure the map, learn its inverse
     (non-linear maps only), and yield MapFinished."""
-    data = yield from project_cloud(cloud, config, previous)
-    if isinstance(data.projection, TSNEProjection):
-        data.projection.placement  # noqa: B018 (builds the KD-tree here, not on the first click)
+    data = yield from project_cloud(cloud, config, previous, featurize)
+    fitted = unwrap(data.projection)
+    if isinstance(fitted, TSNEProjection):
+        fitted.placement  # noqa: B018 (builds the KD-tree here, not on the first click)
     yield MapReady(data)
 
     latents, xy = cloud.latents, data.xy
@@ -106,7 +141,8 @@ def map_steps(
         round_trips.append(relative_error("exact", exact, latents[held], spread))
     neighbours = NeighbourInverse(xy[~held], latents[~held]).inverse(xy[held])
     round_trips.append(relative_error("neighbours", neighbours, latents[held], spread))
-    quality = _quality(latents, xy, round_trips, seed=config.seed)
+    # Neighbourhoods are judged in what was projected: latents, or image features.
+    quality = _quality(cloud.map_input(config.space), xy, round_trips, seed=config.seed)
     data = data.replace(quality=quality)
 
     # Linear maps have their exact inverse: a network would only compete with training for
@@ -149,8 +185,13 @@ def _quality(latents, xy, round_trips, *, seed: int) -> MapQuality:
     )
 
 
-def _is_pca(data: LatentMapData | None) -> bool:
-    return data is not None and isinstance(data.projection, PCAProjection)
+def _is_pca(data: LatentMapData | None, config: ProjectionConfig) -> bool:
+    """Whether ``data`` is a PCA map of the same space (then the new one is turned to it)."""
+    return (
+        data is not None
+        and data.config.space == config.space
+        and isinstance(unwrap(data.projection), PCAProjection)
+    )
 
 
 def _previous_positions(
@@ -158,7 +199,7 @@ def _previous_positions(
 ) -> np.ndarray | None:
     """The previous map's positions of exactly these points, if it was a ``kind`` map made
     with the same settings (new settings deserve a fresh start)."""
-    if previous is None or not isinstance(previous.projection, kind):
+    if previous is None or not isinstance(unwrap(previous.projection), kind):
         return None
     if previous.config != config:
         return None

@@ -18,6 +18,12 @@ _EXPORTS = {
     "read_metadata": "checkpoint",
     "save_checkpoint": "checkpoint",
     "TrainingControl": "control",
+    "GanEpochQuality": "gan_monitor",
+    "GanQualityMonitor": "gan_monitor",
+    "GanRunWatch": "gan_monitor",
+    "GanWarning": "gan_monitor",
+    "SampleCensus": "gan_monitor",
+    "prepare_quality_monitor": "gan_monitor",
     "describe_device": "device",
     "pick_device": "device",
     "CheckpointSaved": "records",
@@ -37,8 +43,13 @@ __all__ = [
     "CheckpointSaved",
     "DatasetInfo",
     "EpochFinished",
+    "GanEpochQuality",
+    "GanQualityMonitor",
+    "GanRunWatch",
+    "GanWarning",
     "PreviewGrids",
     "ProgressRecord",
+    "SampleCensus",
     "StepProgress",
     "Trainer",
     "TrainingControl",
@@ -47,6 +58,7 @@ __all__ = [
     "describe_device",
     "load_checkpoint",
     "pick_device",
+    "prepare_quality_monitor",
     "read_metadata",
     "save_checkpoint",
 ]
@@ -72,6 +84,14 @@ if TYPE_CHECKING:
     )
     from latentlab.training.control import TrainingControl
     from latentlab.training.device import describe_device, pick_device
+    from latentlab.training.gan_monitor import (
+        GanEpochQuality,
+        GanQualityMonitor,
+        GanRunWatch,
+        GanWarning,
+        SampleCensus,
+        prepare_quality_monitor,
+    )
     from latentlab.training.records import (
         CheckpointSaved,
         EpochFinished,

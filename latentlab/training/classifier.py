@@ -427,3 +427,21 @@ def _save_cached(
             Path(temporary).unlink(missing_ok=True)
         return None
     return path
+
+
+def classify_with_features(
+    model: DomainClassifier, images: torch.Tensor | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Penultimate features (float32 N×FEATURE_DIM) and predicted classes (int64 N) in one
+    pass, for uint8 images as ``predict_labels`` takes them."""
+
+    def features_and_class(x: torch.Tensor) -> torch.Tensor:
+        features = model.features(x)  # B×FEATURE_DIM
+        predicted = model.head(features).argmax(1, keepdim=True)  # B×1
+        return torch.cat([features.float(), predicted.float()], 1)
+
+    chunks = _run_batched(model, _as_nchw(images, model.image_shape), features_and_class)
+    if not chunks:
+        return np.zeros((0, FEATURE_DIM), dtype=np.float32), np.zeros(0, dtype=np.int64)
+    both = torch.cat(chunks).numpy()
+    return np.ascontiguousarray(both[:, :-1]), both[:, -1].astype(np.int64)

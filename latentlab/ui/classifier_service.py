@@ -47,6 +47,7 @@ class ClassifierService(QObject):
     """Keeps the domain classifier of the dataset being explored."""
 
     progress = Signal(str, int, int)  # what it is doing, done, total ("" when idle)
+    ready = Signal(object, object)  # dataset, TrainedClassifier
     fidelity_measured = Signal(object, object)  # LatentMapData, {method: ClickFidelity}
     error_raised = Signal(str, str)
 
@@ -74,6 +75,10 @@ class ClassifierService(QObject):
             on_error=lambda error: self._on_error(dataset, error),
             on_finished=lambda: self.progress.emit("", 0, 0),
         )
+
+    def classifier_for(self, dataset: Any) -> Any:
+        """The ready classifier of ``dataset``, or None."""
+        return self.classifier if dataset is not None and dataset is self.dataset else None
 
     def label_of(self, image: np.ndarray) -> str | None:
         """The class the classifier sees in one H×W×C uint8 image, or None."""
@@ -114,6 +119,7 @@ class ClassifierService(QObject):
             return
         if isinstance(record, TrainedClassifier):
             self.classifier, self.dataset, self._training_for = record, dataset, None
+            self.ready.emit(dataset, record)
             if self._waiting is not None:
                 data, model = self._waiting
                 self._waiting = None

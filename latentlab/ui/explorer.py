@@ -63,6 +63,7 @@ class Explorer(QObject):
             )
         )
         self.classifier.fidelity_measured.connect(self._on_fidelity_measured)
+        self.classifier.ready.connect(self._on_classifier_ready)
 
         self.model: Any = None
         self.dataset: Any = None
@@ -106,15 +107,22 @@ class Explorer(QObject):
         self.preview.set_has_encoder(model.has_encoder)
         # A new latent size clears the keypoints; a refresh of the same model keeps them.
         self.interpolation.set_enabled_for_model(True, latent_dim=model.latent_dim)
+        self.maps.classifier = self.classifier.classifier_for(dataset)
         self.maps.set_model(model, dataset, epoch=epoch)
         self.classifier.ensure(dataset)
+
+    def _on_classifier_ready(self, dataset: Any, classifier: Any) -> None:
+        if dataset is self.dataset:
+            self.maps.set_classifier(classifier)
 
     def remember_auto_view(self) -> None:
         """The current view was fitted by the app, not chosen by the user."""
         self.maps.remember_auto_view()
 
     def set_colour_mode(self, mode: str) -> None:
-        """'label' or 'value' (reconstruction error; only for models with an encoder)."""
+        """'label' (classes; a GAN's samples: the classes a classifier sees in them), 'value'
+        (reconstruction error; models with an encoder) or 'score' (a GAN discriminator's
+        D(x) of each sample). A map without those values is coloured by class."""
         self.colour_mode = mode
         self._apply_colours()
 
@@ -130,16 +138,17 @@ class Explorer(QObject):
         self.inverse_method = method
 
     def _apply_colours(self) -> None:
-        data = self.map_data
-        errors = None if data is None else data.cloud.reconstruction_errors
-        if errors is None:
-            self.map.set_colour_mode("label")  # nothing to colour by without an encoder
-            return
-        self.map.set_colour_values(
-            errors, "reconstruction error (MSE)", activate=self.colour_mode == "value"
-        )
-        if self.colour_mode != "value":
+        cloud = None if self.map_data is None else self.map_data.cloud
+        values, label, limits = None, "", (None, None)
+        if cloud is not None and self.colour_mode == "value":
+            values, label = cloud.reconstruction_errors, "reconstruction error (MSE)"
+        elif cloud is not None and self.colour_mode == "score":
+            values, label = cloud.discriminator_scores, "discriminator score D(x)"
+            limits = (0.0, 1.0)  # a probability: colours mean the same at every epoch
+        if values is None:
             self.map.set_colour_mode("label")
+            return
+        self.map.set_colour_values(values, label, *limits)
 
     def _on_map_shown(self, model: Any, data: Any) -> None:
         """A new map, or another epoch's map with its own model, is on screen."""
@@ -303,9 +312,12 @@ class Explorer(QObject):
 
     def _describe_point(self, index: int) -> str:
         cloud = self.map_data.cloud
-        text = f"point #{int(cloud.indices[index])}"
+        text = f"{'sample' if cloud.from_prior else 'point'} #{int(cloud.indices[index])}"
         if cloud.labels is not None and cloud.class_names:
-            text += f" · {cloud.class_names[int(cloud.labels[index])]}"
+            name = cloud.class_names[int(cloud.labels[index])]
+            text += f" · looks like {name}" if cloud.labels_predicted else f" · {name}"
+        if cloud.discriminator_scores is not None:
+            text += f" · D(x) {cloud.discriminator_scores[index]:.2f}"
         return text
 
     def _on_path_changed(self, keypoints: np.ndarray, path: np.ndarray, t: float) -> None:

@@ -152,6 +152,22 @@ class LatentMap(QtWidgets.QWidget):
         (N,) naming rows of ``class_names``; resets colour mode to labels,
         shows all classes and auto-ranges the view."""
         xy = np.array(xy, dtype=np.float64).reshape(-1, 2)
+        self._assign(xy, labels, class_names)
+        self._hover_index.set_points(xy)
+        self.overlays.hover_ring.clear()
+        self.overlays.highlight_ring.clear()
+        self.selection.clear(notify=False)  # rows of other points: the app selects again
+        self._set_hovered(-1)
+        self.reset_view()
+
+    def set_labels(self, labels: np.ndarray | None, class_names: Sequence[str] = ()) -> None:
+        """New classes for the same points (e.g. what a classifier sees in a GAN's samples
+        after another epoch): positions, the selection and the view stay; colours go back to
+        classes and every class is shown."""
+        self._assign(self.points.xy.copy(), labels, class_names)
+        self.selection.redraw()
+
+    def _assign(self, xy: np.ndarray, labels, class_names: Sequence[str]) -> None:
         if labels is not None:
             labels = np.asarray(labels).astype(np.intp, copy=False).reshape(-1)
             if labels.shape[0] != xy.shape[0]:
@@ -166,12 +182,6 @@ class LatentMap(QtWidgets.QWidget):
         self.points.set_data(xy, labels, len(names))
         counts = np.bincount(labels, minlength=len(names)) if labels is not None else []
         self.legend.set_classes(names, self.points.class_colours, counts)
-        self._hover_index.set_points(xy)
-        self.overlays.hover_ring.clear()
-        self.overlays.highlight_ring.clear()
-        self.selection.clear(notify=False)  # rows of other points: the app selects again
-        self._set_hovered(-1)
-        self.reset_view()
 
     def move_points(self, xy: np.ndarray) -> None:
         """New positions for the same N points (e.g. t-SNE steps); keeps

@@ -338,6 +338,13 @@ class MainWindow(QMainWindow):
         dock.cancel_requested.connect(maps.cancel)
         dock.inverse_chosen.connect(self.explorer.set_inverse_method)
         dock.epoch_chosen.connect(maps.show_epoch)
+        dock.samples_chosen.connect(maps.set_samples)
+        self.explorer.map_ready.connect(
+            lambda data: dock.set_model_options(
+                prior_samples=data.cloud.from_prior,
+                features_available=_labelled(self.explorer.dataset),
+            )
+        )
         maps.progress.connect(dock.set_progress)
         maps.history_changed.connect(
             lambda _count, index: dock.set_history([e.epoch for e in maps.history], index)
@@ -366,7 +373,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._fit_map_once_shown)
         else:
             self.map_shown.emit()
-        self.points_label.setText(f"{len(data.cloud):,} points ({data.cloud.source})")
+        judged = ", classes as the classifier sees them" if data.cloud.labels_predicted else ""
+        self.points_label.setText(f"{len(data.cloud):,} points ({data.cloud.source}{judged})")
         if self.training.run is not None and self.explorer.model is not None:
             self.model_label.setText(
                 _describe_model(self.explorer.model, self.training.run.dataset.name)
@@ -425,6 +433,7 @@ class MainWindow(QMainWindow):
         for text, mode, key in (
             ("&Label", "label", "Ctrl+1"),
             ("&Reconstruction error", "value", "Ctrl+2"),
+            ("&Discriminator score D(x)", "score", "Ctrl+3"),
         ):
             action = self._add(colour, text, lambda m=mode: self.explorer.set_colour_mode(m), key)
             action.setCheckable(True)
@@ -575,3 +584,7 @@ def _describe_model(model: Any, dataset_name: str) -> str:
         return f"{model.source}, latent {model.latent_dim}, {dataset_name}"
     config = model.config
     return f"{config.kind} ({config.architecture}), latent {config.latent_dim}, {dataset_name}"
+
+
+def _labelled(dataset: Any) -> bool:
+    return dataset is not None and dataset.labels is not None

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 
 from latentlab.config import ProjectionConfig
 from latentlab.ui.background import start_job
-from latentlab.ui.jobs import CloudEncoded, MapPoints, map_job
+from latentlab.ui.jobs import PRIOR_SAMPLES, CloudEncoded, MapPoints, map_job
 from latentlab.ui.point_animation import PointAnimation
 
 STREAM_GLIDE_MS = 240  # about one t-SNE step: the points keep moving between steps
@@ -53,6 +53,8 @@ class MapController(QObject):
         self.dataset: Any = None
         self.epoch: int | None = None
         self.points: MapPoints = "test"
+        self.samples = PRIOR_SAMPLES  # points of a map of prior samples (models without encoder)
+        self.classifier: Any = None  # TrainedClassifier: features and predicted classes
         self.config = ProjectionConfig()
         self.history: list[MapEpoch] = []
         self.shown_index = -1
@@ -60,7 +62,9 @@ class MapController(QObject):
         self._token = 0
         self._pending = False
         self._streaming_cloud: Any = None
+        self._streaming_featurize: Any = None
         self._displayed_indices: np.ndarray | None = None
+        self._displayed_labels: tuple[Any, Any] = (None, ())
         self._auto_view: tuple[float, float, float, float] | None = None
         self._following = True  # the view fits the points as they glide
         self._shut_down = False
@@ -92,6 +96,9 @@ class MapController(QObject):
             self.history.clear()
             self.shown_index = -1
         self.model, self.dataset, self.epoch = model, dataset, epoch
+        if self.config.space == "features" and (dataset is None or dataset.labels is None):
+            # No classifier can be trained without labels: map the latents instead.
+            self.config = replace(self.config, space="latent")
         if self._worker is None or new_history:
             self._restart(encode=True)  # another model: its map is wanted now
         else:
@@ -102,10 +109,30 @@ class MapController(QObject):
         self.points = points
         self._restart(encode=True)
 
+    def set_samples(self, count: int) -> None:
+        """How many prior samples a model without an encoder is mapped with."""
+        if count == self.samples:
+            return
+        self.samples = count
+        if self.data is not None and self.data.cloud.from_prior:
+            self._restart(encode=True)
+
+    def set_classifier(self, classifier: Any) -> None:
+        """The domain classifier is ready: map again where it adds something (prior samples
+        get their classes; a map of image features was waiting for it)."""
+        if classifier is self.classifier:
+            return
+        self.classifier = classifier
+        waiting = self.config.space == "features"
+        shown = self.data
+        if waiting or (shown is not None and shown.cloud.from_prior):
+            self._restart(encode=True)
+
     def set_config(self, config: ProjectionConfig) -> None:
         """Project the shown model's codes again with ``config``. Earlier epochs' maps were
         made another way, so only the shown one is kept."""
         self.config = config
+        self._auto_view = None  # another layout: the view fits it, wherever the user had zoomed
         if self.history:
             shown = self.history[self.shown_index]
             self.history = [shown]
@@ -148,6 +175,10 @@ class MapController(QObject):
     def _start(self, *, encode: bool) -> None:
         if self.model is None or self._shut_down:
             return
+        if self.config.space == "features" and self.classifier is None:
+            # set_classifier starts the job once the classifier is trained (or loaded).
+            self.progress.emit("Waiting for the domain classifier", 0, 0)
+            return
         latest = self.history[-1].data if self.history else None
         shown = self.data
         cloud = None if encode or shown is None else shown.cloud
@@ -163,6 +194,8 @@ class MapController(QObject):
             self.config,
             shown if cloud is not None else latest,
             cloud,
+            self.classifier,
+            self.samples,
             on_yield=lambda record: self._on_record(token, model, epoch, record),
             on_error=lambda error: self._on_error(token, error),
             on_finished=lambda: self._on_finished(token),
@@ -186,26 +219,26 @@ class MapController(QObject):
 
     def _on_record(self, token: int, model: Any, epoch: int | None, record: object) -> None:
         from latentlab.projection import (
-            EmbeddingProjection,
             InverseFitProgress,
-            LatentMapData,
             MapFinished,
             MapReady,
             ProjectionProgress,
+            provisional_map,
         )
 
         if token != self._token or self._shut_down:
             return
         if isinstance(record, CloudEncoded):
             self._streaming_cloud = record.cloud
+            self._streaming_featurize = record.featurize
         elif isinstance(record, ProjectionProgress):
             self.progress.emit(record.phase, record.done, record.total)
             if record.xy is not None and self._at_latest():
                 cloud = self._streaming_cloud
                 self._display(cloud, record.xy, STREAM_GLIDE_MS)
-                projection = EmbeddingProjection(cloud.latents, record.xy)
-                self.map.set_axis_labels(*projection.axis_labels)
-                self.moved.emit(LatentMapData(cloud=cloud, projection=projection, xy=record.xy))
+                data = provisional_map(cloud, record.xy, self.config, self._streaming_featurize)
+                self.map.set_axis_labels(*data.axis_labels)
+                self.moved.emit(data)
         elif isinstance(record, InverseFitProgress):
             self.progress.emit("Learning the inverse map", record.step, record.total_steps)
         elif isinstance(record, MapReady):
@@ -251,13 +284,24 @@ class MapController(QObject):
         if self._displayed_indices is not None and np.array_equal(
             self._displayed_indices, cloud.indices
         ):
+            if not self._shows_labels_of(cloud):
+                # A GAN's samples change with the weights, and so do the classes seen in them.
+                self.map.set_labels(cloud.labels, cloud.class_names)
+                self._displayed_labels = (cloud.labels, cloud.class_names)
             self._following = self._auto_view is None or self.map.view_range() == self._auto_view
             self.animation.move_to(xy, glide_ms)
             return
         self.animation.stop()
         self.map.set_points(xy, cloud.labels, cloud.class_names)
         self._displayed_indices = cloud.indices
+        self._displayed_labels = (cloud.labels, cloud.class_names)
         self.remember_auto_view()
+
+    def _shows_labels_of(self, cloud: Any) -> bool:
+        labels, names = self._displayed_labels
+        if labels is None or cloud.labels is None:
+            return labels is None and cloud.labels is None
+        return tuple(names) == tuple(cloud.class_names) and np.array_equal(labels, cloud.labels)
 
     def _follow_points(self) -> None:
         """While points glide, an untouched view keeps fitting them (a t-SNE map grows from a

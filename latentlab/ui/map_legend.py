@@ -208,6 +208,11 @@ class MapLegend(QtWidgets.QWidget):
         self._update_visibility()
 
     @property
+    def colour_bar_title(self) -> str:
+        """What the colour bar measures ('' when it is hidden)."""
+        return self._value_title.text() if self.colour_bar_visible else ""
+
+    @property
     def colour_bar_visible(self) -> bool:
         return not self._colour_bar.isHidden()
 

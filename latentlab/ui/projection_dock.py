@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab.config import ProjectionConfig
+from latentlab.ui.jobs import PRIOR_SAMPLES
 from latentlab.ui.scrolling import scrollable
 
 METHODS = (("PCA", "pca"), ("t-SNE", "tsne"))
+SPACES = (("Latent codes z", "latent"), ("Image features", "features"))
 INVERSES = (
     ("exact", "Exact inverse (PCA plane)"),
     ("learned", "Learned inverse (a small network)"),
@@ -41,6 +43,7 @@ class ProjectionDock(QDockWidget):
     over the maps of earlier epochs."""
 
     config_applied = Signal(object)  # ProjectionConfig
+    samples_chosen = Signal(int)  # prior samples on the map of a model without an encoder
     cancel_requested = Signal()
     inverse_chosen = Signal(str)  # 'exact', 'learned' or 'neighbours'
     epoch_chosen = Signal(int)  # index into the kept maps
@@ -60,6 +63,7 @@ class ProjectionDock(QDockWidget):
         self._data: Any = None
         self._fidelity: dict = {}
         self._on_method_changed()
+        self.set_model_options(prior_samples=False, features_available=True)
         self.set_map(None)
         self.set_history([], -1)
         self.set_progress("", 0, 0)
@@ -77,6 +81,24 @@ class ProjectionDock(QDockWidget):
             "(clicks use a learned or neighbour inverse)."
         )
         form.addRow("Method", self.method)
+        self.space = QComboBox()
+        for text, value in SPACES:
+            self.space.addItem(text, value)
+        self.space.setToolTip(
+            "What is projected. Latent codes: the z of each point. Image features: what a "
+            "classifier trained on the dataset sees in each point's image, so images that look "
+            "alike sit together (for a GAN, whose z are plain Gaussian noise, this is the map "
+            "that shows structure). Clicks on either map decode a latent."
+        )
+        form.addRow("Map of", self.space)
+        self.samples = QSpinBox(minimum=100, maximum=50_000, singleStep=500)
+        self.samples.setValue(PRIOR_SAMPLES)
+        self.samples.setGroupSeparatorShown(True)
+        self.samples.setToolTip(
+            "A model without an encoder is mapped by drawing this many z from N(0, I) and "
+            "generating their images."
+        )
+        form.addRow("Samples", self.samples)
         defaults = ProjectionConfig()
         self.perplexity = QDoubleSpinBox(minimum=2, maximum=500, decimals=1)
         self.perplexity.setValue(defaults.perplexity)
@@ -112,6 +134,8 @@ class ProjectionDock(QDockWidget):
         self.method.currentIndexChanged.connect(self._on_method_changed)
         # Choosing a method makes the map at once; the parameters wait for Project.
         self.method.activated.connect(lambda _index: self.config_applied.emit(self.config()))
+        self.space.activated.connect(lambda _index: self.config_applied.emit(self.config()))
+        self.samples.editingFinished.connect(lambda: self.samples_chosen.emit(self.samples.value()))
         self.project.clicked.connect(lambda: self.config_applied.emit(self.config()))
         self.cancel.clicked.connect(self.cancel_requested)
         return box
@@ -183,6 +207,7 @@ class ProjectionDock(QDockWidget):
         """The settings in the panel."""
         return ProjectionConfig(
             method=self.method.currentData(),
+            space=self.space.currentData(),
             perplexity=self.perplexity.value(),
             fit_points=self.fit_points.value(),
             iterations=self.iterations.value(),
@@ -204,8 +229,21 @@ class ProjectionDock(QDockWidget):
         if total > 1:
             self.progress.setValue(done)
 
+    def set_model_options(self, *, prior_samples: bool, features_available: bool) -> None:
+        """Show the sample count for maps of prior samples; offer maps of image features only
+        where a domain classifier can be trained (labelled data)."""
+        self.samples.setVisible(prior_samples)
+        self._form.labelForField(self.samples).setVisible(prior_samples)
+        item = self.space.model().item(1)
+        item.setEnabled(features_available)
+        item.setToolTip(
+            "" if features_available else "Needs a labelled dataset to train a classifier on"
+        )
+
     def set_map(self, data: Any) -> None:
         """Offer the inverses this map has, with their round-trip errors and trustworthiness."""
+        if data is not None:
+            self.space.setCurrentIndex(max(0, self.space.findData(data.config.space)))
         self._data = data
         self._fidelity = {}
         self._label_inverses()
@@ -237,7 +275,9 @@ class ProjectionDock(QDockWidget):
             elif value == "learned" and data is not None and quality is not None:
                 notes.append("learning…")
             fidelity = self._fidelity.get(value)
-            if fidelity is not None:
+            if fidelity is not None and fidelity.clicks == 0:
+                notes.append("no class regions to measure clicks in")
+            elif fidelity is not None:
                 notes.append(f"fidelity {fidelity.fidelity:.0%}")
             self.inverse_notes[value].setText(" · ".join(notes))
             self.inverse_notes[value].setVisible(bool(notes))

@@ -20,6 +20,7 @@ class TrainingController(QObject):
     run_finished = Signal(object)  # TrainingFinished
     error_raised = Signal(str, str)  # title, message
     checkpoint_saved = Signal(str)
+    quality_measured = Signal(object)  # GanEpochQuality
 
     def __init__(self, dock, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -96,10 +97,13 @@ class TrainingController(QObject):
         from latentlab.training import (
             CheckpointSaved,
             EpochFinished,
+            GanEpochQuality,
+            GanWarning,
             PreviewGrids,
             StepProgress,
             TrainingFinished,
         )
+        from latentlab.training.classifier import ClassifierProgress
 
         if isinstance(record, StepProgress):
             self.dock.show_step(record)
@@ -116,6 +120,13 @@ class TrainingController(QObject):
             )
             self.dock.set_state("running")
             self.run_started.emit(record)
+        elif isinstance(record, GanEpochQuality):
+            self.dock.show_quality(record)
+            self.quality_measured.emit(record)
+        elif isinstance(record, GanWarning):
+            self.dock.show_warning(record)
+        elif isinstance(record, ClassifierProgress):
+            self.dock.show_classifier_progress(record)
         elif isinstance(record, CheckpointSaved):
             self.checkpoint_saved.emit(record.path)
         elif isinstance(record, TrainingFinished):

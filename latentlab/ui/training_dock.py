@@ -19,6 +19,7 @@ from latentlab.training.records import (
     TrainingFinished,
 )
 from latentlab.ui.loss_plot import LossPlot
+from latentlab.ui.sample_quality_panel import SampleQualityPanel
 from latentlab.ui.scrolling import scrollable
 from latentlab.ui.training_preview import PreviewPanel
 
@@ -27,6 +28,10 @@ _FAILED_INK = "#c62828"
 _MUTED_STYLE = "color: #707070;"
 _NO_RUN_TEXT = "No training yet: press “Start training…” to begin."
 _WAITING_TEXT = "Appears after the first preview…"
+_WARNING_STYLE = (
+    "background: #fff4d6; color: #6b4400; border: 1px solid #e0b450; border-radius: 3px;"
+    " padding: 4px;"
+)
 
 
 class TrainingDock(QtWidgets.QDockWidget):
@@ -77,12 +82,21 @@ class TrainingDock(QtWidgets.QDockWidget):
             QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
         )
         self.message_label.hide()
+        # GANs: what is going wrong (the discriminator winning, mode collapse), while it lasts.
+        self.warning_label = QtWidgets.QLabel()
+        self.warning_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet(_WARNING_STYLE)
+        self.warning_label.hide()
+        self._warnings: dict[str, str] = {}
 
         self.loss_plot = LossPlot()
         self.samples_panel = PreviewPanel("Samples", "from fixed noise")
         self.reconstructions_panel = PreviewPanel(
             "Reconstructions", "test images above,\nreconstructions below"
         )
+        self.quality_panel = SampleQualityPanel()
+        self.quality_panel.hide()
         self.run_label = _PathLabel()
         self.run_label.setStyleSheet(_MUTED_STYLE)
 
@@ -143,6 +157,9 @@ class TrainingDock(QtWidgets.QDockWidget):
         self.reconstructions_panel.set_shown(has_encoder)
         if has_encoder:
             self.reconstructions_panel.clear(_WAITING_TEXT)
+        # A GAN has no reconstructions: its column shows how good the samples are instead.
+        self.quality_panel.setVisible(not has_encoder)
+        self.quality_panel.reset("Measured after each epoch…")
         self.run_label.set_path(run_dir, prefix="Run folder: ")
         self._update_bar_text()
 
@@ -170,6 +187,33 @@ class TrainingDock(QtWidgets.QDockWidget):
         if record.checkpoint_path:
             self.run_label.set_note(f"autosaved after epoch {record.epoch + 1}")
 
+    def show_classifier_progress(self, record) -> None:
+        """The domain classifier that judges a GAN's samples is being trained (once per
+        dataset; later runs load it from the cache)."""
+        text = (
+            f"Training the domain classifier that judges the samples: step "
+            f"{record.step:,}/{record.total_steps:,}"
+        )
+        self.progress_label.setText(text)
+        self.quality_panel.set_note(text)
+
+    def show_quality(self, record) -> None:
+        """A GanEpochQuality: a point on the Fréchet-distance curve and the class census."""
+        self.quality_panel.add(record)
+
+    def show_warning(self, record) -> None:
+        """A GanWarning: shown while it is active, removed when it no longer holds."""
+        if record.active:
+            self._warnings[record.kind] = record.message
+        else:
+            self._warnings.pop(record.kind, None)
+        self.warning_label.setText("\n\n".join(f"⚠ {m}" for m in self._warnings.values()))
+        self.warning_label.setVisible(bool(self._warnings))
+
+    def warnings(self) -> dict[str, str]:
+        """The active warnings by kind."""
+        return dict(self._warnings)
+
     def show_finished(self, record: TrainingFinished) -> None:
         """Show why the run ended (a failure in red); state becomes "finished"."""
         failed = record.status == "failed"
@@ -196,7 +240,10 @@ class TrainingDock(QtWidgets.QDockWidget):
         previews.setVerticalSpacing(2)
         self.samples_panel.place(previews, 0)
         self.reconstructions_panel.place(previews, 1)
+        previews.addWidget(self.quality_panel, 0, 1, 3, 1)
         previews.setRowStretch(2, 1)
+        previews.setColumnStretch(0, 1)
+        previews.setColumnStretch(1, 1)
 
         contents = _Contents()
         layout = QtWidgets.QVBoxLayout(contents)
@@ -206,6 +253,7 @@ class TrainingDock(QtWidgets.QDockWidget):
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.progress_label)
         layout.addWidget(self.message_label)
+        layout.addWidget(self.warning_label)
         layout.addWidget(self.loss_plot, 3)
         layout.addSpacing(4)
         layout.addLayout(previews, 2)
@@ -218,6 +266,8 @@ class TrainingDock(QtWidgets.QDockWidget):
         self._last_fraction = 0.0
         self.progress_bar.setValue(0)
         self.message_label.hide()
+        self._warnings.clear()
+        self.warning_label.hide()
 
     def _update_bar_text(self) -> None:
         percent = f"{100 * self._last_fraction:.0f}%"
@@ -255,6 +305,13 @@ class _Contents(QtWidgets.QWidget):
     def sizeHint(self) -> QtCore.QSize:
         # The plots alone would ask for ~600 px; 420 leaves the latent map most of the window.
         return QtCore.QSize(420, 760)
+
+    def heightForWidth(self, width: int) -> int:
+        # Word-wrapped labels make the layout report a height for each width, summed from the
+        # plots' preferred heights (~1,000 px each): the scroll area (which asks this) would
+        # make the contents taller than the dock and push the previews out of sight. The
+        # minimum instead: the contents fill the dock, and scroll only when it is smaller.
+        return self.minimumSizeHint().height()
 
 
 def _ignored_width_label(text: str) -> QtWidgets.QLabel:

@@ -30,6 +30,9 @@ class TrainingRequest:
     model_config: ModelConfig
     train_config: TrainConfig
     run_dir: str
+    # GANs: judge samples after every epoch (Fréchet distance, class census) with the dataset's
+    # domain classifier, trained first if it is not cached yet.
+    watch_quality: bool = True
 
 
 def default_runs_root() -> Path:
