@@ -104,7 +104,7 @@ def test_a_map_of_image_features_is_clicked_coloured_and_resampled(qtbot, traine
 
     # Coloured by the discriminator's D(x) of each sample.
     scores = window.explorer.map_data.cloud.discriminator_scores
-    assert scores.shape == (2_000,) and 0 <= scores.min() and scores.max() <= 1
+    assert scores.shape == (2_000,) and scores.min() >= 0 and scores.max() <= 1
     window.explorer.set_colour_mode("score")
     assert window.map.colour_mode() == "value"
     assert "discriminator" in window.map.legend.colour_bar_title
