@@ -103,6 +103,7 @@ class LossPlot(QtWidgets.QWidget):
         self.legend_label.setSizePolicy(
             QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
         )
+        self.legend_label.setMinimumHeight(2 * self.legend_label.fontMetrics().lineSpacing())
         self.log_box = QtWidgets.QCheckBox("Log scale")
         self.log_box.setToolTip(
             "Logarithmic loss axis: shows small terms (like KL) next to big ones"
@@ -120,6 +121,11 @@ class LossPlot(QtWidgets.QWidget):
         layout.addWidget(self.loss_widget, 5)
         layout.addWidget(self.score_widget, 2)
         self._show_scores(False)
+
+    def hasHeightForWidth(self) -> bool:
+        # The legend wraps, but parents should go by the minimum height (two legend lines and
+        # the plots' minimums): a height-for-width answer sums the plots' preferred ~1,000 px.
+        return False
 
     # -- public -------------------------------------------------------------------------
 

@@ -39,7 +39,7 @@ class SampleQualityPanel(QtWidgets.QWidget):
         )
 
         # Log scale: the distance falls by orders of magnitude early and by percents late.
-        self.fd_plot = _plot("Fréchet distance", "epoch")
+        self.fd_plot = _plot("FD", "epoch")
         self.fd_plot.getPlotItem().setLogMode(x=False, y=True)
         self._fd_curve = self.fd_plot.plot(
             pen=pg.mkPen(_CURVE, width=2), symbol="o", symbolSize=5, symbolBrush=_CURVE
@@ -61,6 +61,15 @@ class SampleQualityPanel(QtWidgets.QWidget):
         self.census_plot.addItem(self._bars)
         self.census_plot.addItem(self._real_marks)
 
+        # Room for three lines each, so the plots never squeeze the text onto them.
+        lines = 3 * self.fontMetrics().lineSpacing()
+        self.caption_label.setMinimumHeight(lines)
+        self.summary_label.setMinimumHeight(lines)
+        self.fd_plot.setMinimumHeight(100)
+        # Layouts give a panel of word-wrapped text less than its text needs when space is
+        # short; an explicit minimum holds (the dock scrolls instead).
+        self.setMinimumHeight(100 + 70 + 7 * self.fontMetrics().lineSpacing() + 12)
+
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -70,6 +79,11 @@ class SampleQualityPanel(QtWidgets.QWidget):
         layout.addWidget(self.census_plot, 2)
         layout.addWidget(self.summary_label)
         self.reset()
+
+    def hasHeightForWidth(self) -> bool:
+        # Its explicit minimum height (room for the wrapped text) is what parents go by: a
+        # height-for-width answer would be summed from the plots' preferred heights instead.
+        return False
 
     # -- what the dock calls --------------------------------------------------------------
 

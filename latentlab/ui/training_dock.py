@@ -20,7 +20,7 @@ from latentlab.training.records import (
 )
 from latentlab.ui.loss_plot import LossPlot
 from latentlab.ui.sample_quality_panel import SampleQualityPanel
-from latentlab.ui.scrolling import scrollable
+from latentlab.ui.scrolling import minimum_height_for_width, scrollable
 from latentlab.ui.training_preview import PreviewPanel
 
 STATES = ("idle", "running", "paused", "finished")
@@ -240,10 +240,13 @@ class TrainingDock(QtWidgets.QDockWidget):
         previews.setVerticalSpacing(2)
         self.samples_panel.place(previews, 0)
         self.reconstructions_panel.place(previews, 1)
-        previews.addWidget(self.quality_panel, 0, 1, 3, 1)
         previews.setRowStretch(2, 1)
-        previews.setColumnStretch(0, 1)
-        previews.setColumnStretch(1, 1)
+        # A GAN has no reconstructions: the sample quality panel takes their place, beside
+        # the grid (not in it, so that its own minimum height holds).
+        below = QtWidgets.QHBoxLayout()
+        below.setSpacing(8)
+        below.addLayout(previews, 1)
+        below.addWidget(self.quality_panel, 1)
 
         contents = _Contents()
         layout = QtWidgets.QVBoxLayout(contents)
@@ -256,7 +259,7 @@ class TrainingDock(QtWidgets.QDockWidget):
         layout.addWidget(self.warning_label)
         layout.addWidget(self.loss_plot, 3)
         layout.addSpacing(4)
-        layout.addLayout(previews, 2)
+        layout.addLayout(below, 2)
         layout.addWidget(self.run_label)
         return contents
 
@@ -307,11 +310,9 @@ class _Contents(QtWidgets.QWidget):
         return QtCore.QSize(420, 760)
 
     def heightForWidth(self, width: int) -> int:
-        # Word-wrapped labels make the layout report a height for each width, summed from the
-        # plots' preferred heights (~1,000 px each): the scroll area (which asks this) would
-        # make the contents taller than the dock and push the previews out of sight. The
-        # minimum instead: the contents fill the dock, and scroll only when it is smaller.
-        return self.minimumSizeHint().height()
+        # The scroll area asks this; the layout's own answer would push the previews out of
+        # sight (see minimum_height_for_width).
+        return minimum_height_for_width(self, width)
 
 
 def _ignored_width_label(text: str) -> QtWidgets.QLabel:
