@@ -191,7 +191,9 @@ def test_initial_request_is_shown_back(qtbot, tmp_path):
         image_size=None,
         channels=None,
         model_config=ModelConfig(kind="vae", latent_dim=2, beta=4.0, kl_anneal_epochs=3),
-        train_config=TrainConfig(epochs=7, batch_size=256, learning_rate=3e-4, seed=5),
+        train_config=TrainConfig(
+            epochs=7, batch_size=256, learning_rate=3e-4, seed=5, preview_every=50
+        ),
         run_dir=str(tmp_path / "runs" / "old-run"),
     )
     dialog = TrainingDialog(initial=initial)

@@ -122,6 +122,11 @@ class LossPlot(QtWidgets.QWidget):
         layout.addWidget(self.score_widget, 2)
         self._show_scores(False)
 
+    def sizeHint(self) -> QtCore.QSize:
+        # Modest, so that a dock shares its height by the layout's stretch factors (a
+        # PlotWidget alone prefers ~500 px).
+        return QtCore.QSize(400, 300)
+
     def hasHeightForWidth(self) -> bool:
         # The legend wraps, but parents should go by the minimum height (two legend lines and
         # the plots' minimums): a height-for-width answer sums the plots' preferred ~1,000 px.

@@ -80,6 +80,9 @@ class SampleQualityPanel(QtWidgets.QWidget):
         layout.addWidget(self.summary_label)
         self.reset()
 
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(260, 340)  # modest: the dock's stretch factors share its height
+
     def hasHeightForWidth(self) -> bool:
         # Its explicit minimum height (room for the wrapped text) is what parents go by: a
         # height-for-width answer would be summed from the plots' preferred heights instead.
@@ -160,9 +163,10 @@ class SampleQualityPanel(QtWidgets.QWidget):
 
 
 def _log_ticks(low: float, high: float) -> list[tuple[float, str]]:
-    """Ticks at 1, 2 and 5 times the powers of ten from ``low`` to ``high`` (log10 positions,
-    as log-mode axes take them), fewer when the range is wide."""
-    steps = (1, 2, 5) if high / max(low, 1e-9) < 300 else (1,)
+    """Ticks at 1, 2 and 5 (or 1 and 3, or 1) times the powers of ten from ``low`` to ``high``
+    (log10 positions, as log-mode axes take them): fewer as the range widens."""
+    ratio = high / max(low, 1e-9)
+    steps = (1, 2, 5) if ratio < 30 else (1, 3) if ratio < 1000 else (1,)
     ticks = []
     for power in range(int(np.floor(np.log10(max(low, 1e-9)))), int(np.ceil(np.log10(high))) + 1):
         for step in steps:

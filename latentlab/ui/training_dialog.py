@@ -250,6 +250,12 @@ class TrainingDialog(QtWidgets.QDialog):
         self.device_combo.setToolTip("Auto picks a CUDA GPU, then Apple's GPU, then the CPU")
         self.seed_spin = _spin(0, 2**31 - 1, 0)
         self.seed_spin.setToolTip("Same seed and settings: same weights, samples and curves")
+        self.preview_spin = _spin(1, 1_000_000, TrainConfig().preview_every)
+        self.preview_spin.setSuffix(" steps")
+        self.preview_spin.setToolTip(
+            "How often the sample grid (from fixed noise) and the reconstructions are drawn; "
+            "also at the end of every epoch"
+        )
         self.run_dir_field = PathField(pick_folder=True, caption="Run folder", fill_on_browse=False)
         self.run_dir_field.setToolTip(
             "Checkpoints go here; it is created if missing. Browse… to a folder with files in "
@@ -283,6 +289,7 @@ class TrainingDialog(QtWidgets.QDialog):
         self.training_form.addRow("Learning &rate:", self.lr_edit)
         self.training_form.addRow("De&vice:", self.device_combo)
         self.training_form.addRow("S&eed:", self.seed_spin)
+        self.training_form.addRow("Samples e&very:", self.preview_spin)
 
         run_form = _form()
         run_form.addRow("R&un folder:", self.run_dir_field)
@@ -358,6 +365,7 @@ class TrainingDialog(QtWidgets.QDialog):
                 self.device_combo.addItem(train.device, train.device)
             _select(self.device_combo, train.device)
             self.seed_spin.setValue(train.seed)
+            self.preview_spin.setValue(train.preview_every)
         finally:
             self._filling = False
         # Values that differ from the preset were chosen by someone: keep them.
@@ -572,6 +580,7 @@ class TrainingDialog(QtWidgets.QDialog):
                 learning_rate=learning_rate,
                 seed=self.seed_spin.value(),
                 device=self.device_combo.currentData(),
+                preview_every=self.preview_spin.value(),
             )
         except ConfigError as error:
             return None, [*problems, _Problem(str(error))]
