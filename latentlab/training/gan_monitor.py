@@ -15,7 +15,6 @@ yield what it returns. The CLI and the app's training job both do.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections import deque
 from collections.abc import Callable, Generator
@@ -35,7 +34,11 @@ from latentlab.training.classifier import (
     classify_with_features,
     load_or_train_classifier,
 )
-from latentlab.training.evaluation.frechet import frechet_distance, generate_uint8
+from latentlab.training.evaluation.frechet import (
+    _classifier_on,
+    frechet_distance,
+    generate_uint8,
+)
 from latentlab.training.records import EpochFinished, StepProgress
 
 # The discriminator has won when, in every one of the last WATCH_RECORDS progress records,
@@ -215,7 +218,7 @@ class GanQualityMonitor:
             fake = generate_uint8(model, self.samples, self.seed)
         finally:
             model.train(was_training)
-        net = self._classifier_on(model.device)
+        net = _classifier_on(self.classifier.model, model.device)
         features, predicted = classify_with_features(net, fake)
         census = SampleCensus(
             class_names=self.class_names,
@@ -268,15 +271,6 @@ class GanQualityMonitor:
         pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(self.seed + 1))
         features = classifier_features(net, train.images[pick[:n]])
         return frechet_distance(features, self._real_features[:n])
-
-    def _classifier_on(self, device: torch.device):
-        net = self.classifier.model
-        if next(net.parameters()).device == device:
-            return net
-        cached = getattr(self, "_on_device", None)
-        if cached is None or next(cached.parameters()).device != device:
-            cached = self._on_device = copy.deepcopy(net).to(device)
-        return cached
 
 
 class GanRunWatch:
