@@ -14,6 +14,7 @@ from latentlab import __version__
 from latentlab.config import (
     ARCHITECTURES,
     GAN_LOSSES,
+    LEARNING_RATE_SCHEDULES,
     MODEL_KINDS,
     ConfigError,
     ModelConfig,
@@ -83,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--epochs", type=int, help="default: per dataset")
     run.add_argument("--batch-size", type=int, help="default: per dataset")
     run.add_argument("--lr", type=float, help="learning rate (default: 1e-3, DCGAN 2e-4)")
+    run.add_argument(
+        "--lr-schedule",
+        default="constant",
+        choices=LEARNING_RATE_SCHEDULES,
+        help="cosine: fall from --lr to 0 over the run's epochs (long runs end better; "
+        "--resume with more epochs stretches the curve)",
+    )
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
     run.add_argument(
@@ -189,6 +197,7 @@ def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfi
         precision=args.precision,
         preview_every=args.preview_every,
         binarize=args.binarize,
+        lr_schedule=args.lr_schedule,
     )
     return model_config, train_config
 

@@ -16,12 +16,14 @@ Architecture = Literal["conv", "mlp"]
 GanLoss = Literal["non-saturating", "minimax"]
 ProjectionMethod = Literal["pca", "tsne"]
 MapSpace = Literal["latent", "features"]
+LearningRateSchedule = Literal["constant", "cosine"]
 
 MODEL_KINDS: tuple[str, ...] = ("ae", "vae", "dcgan")
 ARCHITECTURES: tuple[str, ...] = ("conv", "mlp")
 GAN_LOSSES: tuple[str, ...] = ("non-saturating", "minimax")
 PROJECTION_METHODS: tuple[str, ...] = ("pca", "tsne")
 MAP_SPACES: tuple[str, ...] = ("latent", "features")
+LEARNING_RATE_SCHEDULES: tuple[str, ...] = ("constant", "cosine")
 MIN_LATENT_DIM, MAX_LATENT_DIM = 2, 512
 
 
@@ -81,6 +83,10 @@ class TrainConfig:
     epochs: int = 20
     batch_size: int = 128
     learning_rate: float | None = None  # None: the model's default (1e-3 AE/VAE, 2e-4 DCGAN)
+    # 'cosine': the learning rate falls from learning_rate to 0 over the run along half a cosine
+    # (Loshchilov & Hutter 2017, without restarts), a function of the epoch progress only, so a
+    # resumed run follows the same curve. Long runs end better with it than at a constant rate.
+    lr_schedule: LearningRateSchedule = "constant"
     seed: int = 0
     device: str = "auto"
     log_every: int = 20  # steps between progress records (each one syncs with the device once)
@@ -104,6 +110,7 @@ class TrainConfig:
             raise ConfigError(f"learning_rate must be > 0, got {self.learning_rate}")
         _check_choice("compile", self.compile, ("auto", "on", "off"))
         _check_choice("precision", self.precision, ("auto", "fp32", "bf16"))
+        _check_choice("lr_schedule", self.lr_schedule, LEARNING_RATE_SCHEDULES)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -15,14 +15,15 @@ from latentlab.training import load_checkpoint
 
 def test_train_writes_a_checkpoint_and_a_sample_grid(tmp_path, capsys):
     out = tmp_path / "run"
-    code = main(
-        ["train", "--dataset", "digits", "--model", "vae", "--epochs", "2", "--out", str(out)]
-    )
+    args = ["train", "--dataset", "digits", "--model", "vae", "--epochs", "2", "--out", str(out)]
+    code = main([*args, "--lr-schedule", "cosine"])
     assert code == 0
     printed = capsys.readouterr().out
     assert "final losses: total" in printed and "checkpoint:" in printed
     checkpoint = load_checkpoint(out / "checkpoint.safetensors")
     assert checkpoint.training.epoch == 2 and checkpoint.optimizer_states
+    assert checkpoint.training.train_config.lr_schedule == "cosine"
+    assert checkpoint.optimizer_states["adam"]["param_groups"][0]["lr"] < 1e-5  # decayed to ~0
     samples = np.asarray(Image.open(out / "samples.png"))
     assert samples.ndim == 2 and samples.std() > 10  # a real picture, not a flat square
     assert (out / "reconstructions.png").is_file()

@@ -82,10 +82,12 @@ def test_the_same_seed_gives_the_same_weights(tiny_images):
     assert not all(torch.equal(v, weights(other)[k]) for k, v in weights(first).items())
 
 
-@pytest.mark.parametrize("kind", ["vae", "dcgan"])
-def test_resume_equals_uninterrupted_training(tiny_images, tmp_path, kind):
+@pytest.mark.parametrize(
+    ("kind", "schedule"), [("vae", "constant"), ("dcgan", "constant"), ("vae", "cosine")]
+)
+def test_resume_equals_uninterrupted_training(tiny_images, tmp_path, kind, schedule):
     model_config = ModelConfig(kind=kind, latent_dim=4)
-    train_config = TrainConfig(epochs=3, batch_size=16, log_every=1)
+    train_config = TrainConfig(epochs=3, batch_size=16, log_every=1, lr_schedule=schedule)
     uninterrupted = Trainer(model_config, train_config, tiny_images)
     run_all(uninterrupted)
 
@@ -103,6 +105,32 @@ def test_resume_equals_uninterrupted_training(tiny_images, tmp_path, kind):
     assert records[-1].status == "completed" and resumed.global_step == 15
     for name, value in weights(uninterrupted).items():
         assert torch.equal(value, weights(resumed)[name]), name
+
+
+@pytest.mark.parametrize("kind", ["vae", "dcgan"])
+def test_cosine_schedule_lowers_the_learning_rate_to_zero_over_the_run(tiny_images, kind):
+    train_config = TrainConfig(
+        epochs=4, batch_size=16, log_every=1, learning_rate=1e-3, lr_schedule="cosine"
+    )
+    trainer = Trainer(ModelConfig(kind=kind, latent_dim=4), train_config, tiny_images)
+    optimizers = [o for o in vars(trainer.objective).values() if isinstance(o, torch.optim.Adam)]
+    rates = {}  # learning rate used by each step, read as the step's record arrives
+    for record in trainer.run():
+        if isinstance(record, StepProgress):
+            rates[record.step] = [o.param_groups[0]["lr"] for o in optimizers]
+    total = trainer.total_steps
+    assert optimizers and all(r == pytest.approx(1e-3) for r in rates[1])
+    middle = rates[total // 2 + 1]  # step n runs at epoch progress (n - 1) / steps per epoch
+    assert all(r == pytest.approx(0.5e-3, rel=1e-6) for r in middle)
+    assert all(0 < r < 1e-5 for r in rates[total])
+    assert all(a >= b for a, b in zip(rates[1], rates[total], strict=True))
+
+
+def test_constant_schedule_keeps_the_learning_rate(tiny_images):
+    train_config = TrainConfig(epochs=2, batch_size=16, learning_rate=3e-4)
+    trainer = Trainer(ModelConfig(kind="vae", latent_dim=4), train_config, tiny_images)
+    run_all(trainer)
+    assert trainer.objective.optimizer.param_groups[0]["lr"] == 3e-4
 
 
 def test_pause_blocks_between_steps_and_stop_ends_the_run(tiny_images, tmp_path):

@@ -192,7 +192,13 @@ def test_initial_request_is_shown_back(qtbot, tmp_path):
         channels=None,
         model_config=ModelConfig(kind="vae", latent_dim=2, beta=4.0, kl_anneal_epochs=3),
         train_config=TrainConfig(
-            epochs=7, batch_size=256, learning_rate=3e-4, seed=5, preview_every=50
+            epochs=7,
+            batch_size=256,
+            learning_rate=3e-4,
+            seed=5,
+            preview_every=50,
+            lr_schedule="cosine",
+            binarize=True,
         ),
         run_dir=str(tmp_path / "runs" / "old-run"),
     )
@@ -207,6 +213,19 @@ def test_initial_request_is_shown_back(qtbot, tmp_path):
     # A new run goes next to the previous one, never into it.
     assert Path(request.run_dir).parent == tmp_path / "runs"
     assert Path(request.run_dir).name.startswith("fashion-mnist-vae-")
+
+
+def test_schedule_and_binarization_reach_the_request(dialog):
+    assert dialog.request().train_config.lr_schedule == "constant"
+    assert not dialog.request().train_config.binarize
+    choose(dialog.schedule_combo, "cosine")
+    dialog.binarize_check.setChecked(True)
+    train = dialog.request().train_config
+    assert (train.lr_schedule, train.binarize) == ("cosine", True)
+
+    choose(dialog.kind_combo, "dcgan")  # GANs learn grey images: no Bernoulli likelihood
+    assert not dialog.binarize_check.isEnabled()
+    assert not dialog.request().train_config.binarize
 
 
 def test_train_button_accepts(dialog, qtbot):

@@ -6,6 +6,7 @@ device once per log interval, so the GPU is not synchronised every step.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any, Protocol
 
@@ -36,6 +37,29 @@ def _adam(params, lr: float, device: torch.device, betas=(0.9, 0.999)) -> torch.
     # a CPU 2.7-4.7× faster than the default there (a Python loop over parameters; measured
     # for benchmarks/train_throughput.py). Same algorithm; only the last bits of rounding differ.
     return torch.optim.Adam(params, lr=lr, betas=betas, fused=device.type in ("cuda", "cpu"))
+
+
+class LearningRate:
+    """The learning rate at each point of a run (``TrainConfig.lr_schedule``): constant, or
+    falling from the base rate to 0 along half a cosine over all epochs. A function of the
+    epoch progress only, so a resumed run sets exactly the rates of an uninterrupted one."""
+
+    def __init__(self, base: float, train: TrainConfig) -> None:
+        self.base, self.schedule, self.epochs = base, train.lr_schedule, train.epochs
+
+    def at(self, epoch_progress: float) -> float:
+        if self.schedule == "constant":
+            return self.base
+        done = min(max(epoch_progress / self.epochs, 0.0), 1.0)
+        return self.base * 0.5 * (1.0 + math.cos(math.pi * done))
+
+    def apply(self, epoch_progress: float, *optimizers: torch.optim.Optimizer) -> None:
+        if self.schedule == "constant":
+            return
+        rate = self.at(epoch_progress)
+        for optimizer in optimizers:
+            for group in optimizer.param_groups:
+                group["lr"] = rate
 
 
 class _Autocast:
@@ -105,6 +129,7 @@ class AutoencoderObjective:
             )
         )
         lr = train.learning_rate or DEFAULT_LEARNING_RATES[model.kind]
+        self.learning_rate = LearningRate(lr, train)
         self.optimizer = _adam(model.parameters(), lr, device)
         self._losses = _maybe_compile(model.losses, compile_losses)
         # A tensor, not a float: a compiled graph would be re-traced for every new float value.
@@ -112,6 +137,7 @@ class AutoencoderObjective:
 
     def step(self, x: torch.Tensor, epoch_progress: float) -> dict[str, torch.Tensor]:
         self._kl_weight.fill_(self.model.config.kl_weight(epoch_progress))
+        self.learning_rate.apply(epoch_progress, self.optimizer)
         with self._autocast():
             losses = self._losses(x, self._kl_weight)
         self.optimizer.zero_grad(set_to_none=True)
@@ -145,12 +171,14 @@ class GANObjective:
         self.model = model
         self._autocast = _Autocast(device, autocast_to)
         lr = train.learning_rate or DEFAULT_LEARNING_RATES["dcgan"]
+        self.learning_rate = LearningRate(lr, train)
         self.d_optimizer = _adam(model.discriminator.parameters(), lr, device, betas=(0.5, 0.999))
         self.g_optimizer = _adam(model.generator.parameters(), lr, device, betas=(0.5, 0.999))
         self._d_losses = _maybe_compile(model.discriminator_losses, compile_losses)
         self._g_loss = _maybe_compile(model.generator_loss, compile_losses)
 
     def step(self, x: torch.Tensor, epoch_progress: float) -> dict[str, torch.Tensor]:
+        self.learning_rate.apply(epoch_progress, self.d_optimizer, self.g_optimizer)
         z = torch.randn(x.shape[0], self.model.latent_dim, device=x.device)
         with self._autocast():
             fake = self.model.decode(z)

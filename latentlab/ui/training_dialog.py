@@ -43,6 +43,7 @@ DOWNLOADABLE = ("mnist", "fashion-mnist", "kmnist", "emnist-letters", "cifar10",
 KIND_CHOICES = (("vae", "VAE"), ("ae", "Autoencoder"), ("dcgan", "DCGAN"))
 ARCH_CHOICES = (("conv", "Convolutional"), ("mlp", "MLP"))
 GAN_LOSS_CHOICES = (("non-saturating", "Non-saturating"), ("minimax", "Minimax"))
+SCHEDULE_CHOICES = (("constant", "None (constant)"), ("cosine", "Cosine to 0"))
 CHANNEL_CHOICES = ((None, "Auto"), (1, "Grayscale"), (3, "RGB"))
 PRESET_FIELDS = ("latent_dim", "batch_size", "epochs", "base_channels")
 
@@ -244,6 +245,18 @@ class TrainingDialog(QtWidgets.QDialog):
         self.batch_spin.setToolTip("Images per optimisation step")
         self.lr_edit = QtWidgets.QLineEdit()
         self.lr_edit.setToolTip("Adam's step size; leave blank for the model's default")
+        self.schedule_combo = QtWidgets.QComboBox()
+        for schedule, label in SCHEDULE_CHOICES:
+            self.schedule_combo.addItem(label, schedule)
+        self.schedule_combo.setToolTip(
+            "Cosine: the learning rate falls from its start value to 0 along half a cosine over "
+            "the run; long runs end at a better loss"
+        )
+        self.binarize_check = QtWidgets.QCheckBox("Binarized, x ~ Bernoulli")
+        self.binarize_check.setToolTip(
+            "Train on x ~ Bernoulli(pixel intensity), drawn again for every batch: the setting "
+            "of published MNIST likelihoods (Metrics then reports comparable nats)"
+        )
         self.device_combo = QtWidgets.QComboBox()
         for device, label in _device_choices():
             self.device_combo.addItem(label, device)
@@ -287,6 +300,8 @@ class TrainingDialog(QtWidgets.QDialog):
         self.training_form.addRow("E&pochs:", self.epochs_spin)
         self.training_form.addRow("Batch si&ze:", self.batch_spin)
         self.training_form.addRow("Learning &rate:", self.lr_edit)
+        self.training_form.addRow("Rate deca&y:", self.schedule_combo)
+        self.training_form.addRow("Pi&xels:", self.binarize_check)
         self.training_form.addRow("De&vice:", self.device_combo)
         self.training_form.addRow("S&eed:", self.seed_spin)
         self.training_form.addRow("Samples e&very:", self.preview_spin)
@@ -336,7 +351,13 @@ class TrainingDialog(QtWidgets.QDialog):
         self.run_dir_field.browsed.connect(self._run_dir_browsed)
         self.data_root_field.edited.connect(self._refresh)
         self.lr_edit.textChanged.connect(self._refresh)
-        for widget in (self.arch_combo, self.channels_combo, self.device_combo):
+        self.binarize_check.toggled.connect(self._refresh)
+        for widget in (
+            self.arch_combo,
+            self.channels_combo,
+            self.device_combo,
+            self.schedule_combo,
+        ):
             widget.currentIndexChanged.connect(self._refresh)
         for spin in (self.hidden_spin, self.beta_spin, self.anneal_spin, self.image_size_spin):
             spin.valueChanged.connect(self._refresh)
@@ -361,6 +382,8 @@ class TrainingDialog(QtWidgets.QDialog):
             self.epochs_spin.setValue(train.epochs)
             self.batch_spin.setValue(train.batch_size)
             self.lr_edit.setText("" if train.learning_rate is None else f"{train.learning_rate:g}")
+            _select(self.schedule_combo, train.lr_schedule)
+            self.binarize_check.setChecked(train.binarize)
             if self.device_combo.findData(train.device) < 0:
                 self.device_combo.addItem(train.device, train.device)
             _select(self.device_combo, train.device)
@@ -492,6 +515,7 @@ class TrainingDialog(QtWidgets.QDialog):
         _enable_row(self.model_form, self.beta_spin, kind == "vae")
         _enable_row(self.model_form, self.anneal_spin, kind == "vae")
         _enable_row(self.model_form, self.gan_loss_combo, gan)
+        _enable_row(self.training_form, self.binarize_check, not gan)
         self.lr_edit.setPlaceholderText(f"default ({DEFAULT_LEARNING_RATES[kind]:g})")
         self._validate()
 
@@ -581,6 +605,8 @@ class TrainingDialog(QtWidgets.QDialog):
                 seed=self.seed_spin.value(),
                 device=self.device_combo.currentData(),
                 preview_every=self.preview_spin.value(),
+                lr_schedule=self.schedule_combo.currentData(),
+                binarize=self.binarize_check.isChecked() and kind != "dcgan",
             )
         except ConfigError as error:
             return None, [*problems, _Problem(str(error))]
