@@ -12,9 +12,9 @@ distance of samples on domain-classifier features.
 The recipe (``RECIPE``): the default conv architecture (base channels 32) with a 32-dimensional
 latent, 280 epochs, Adam at 1e-3 falling to 0 along a cosine (``--lr-schedule cosine``), fp32.
 The MNIST preset (latent 16, 10 epochs, constant rate) is made for a quick look in the app,
-not for the last nat: it scores about 92.
+not for the last nat: it scores about 92 nats.
 
-    python benchmarks/quality.py                       # the recipe below, k = 5000, 10,000 images
+    python benchmarks/quality.py                       # the recipe above, k = 5000, 10,000 images
     python benchmarks/quality.py --epochs 1 --k 200 --max-test-images 1000   # quick check
     python benchmarks/quality.py --checkpoint CKPT     # evaluate a model trained before
 
