@@ -221,6 +221,23 @@ def test_the_manifold_backdrop_tiles_decoded_images_under_the_points(
     assert not window.map.overlays.backdrop_visible
 
 
+def test_menu_choices_do_what_they_name(window):
+    """View › Colour by, View › Points and the Select tools, chosen from the menus."""
+    from PySide6.QtGui import QAction
+
+    actions = {action.text(): action for action in window.findChildren(QAction)}
+    actions["&Discriminator score D(x)"].trigger()
+    assert window.explorer.colour_mode == "score"
+    actions["&Label"].trigger()
+    assert window.explorer.colour_mode == "label"
+    actions["&All points"].trigger()
+    assert window.explorer.maps.points == "all"
+    actions["&Lasso"].trigger()
+    assert window.map.selection.tool == "lasso"
+    assert window.items_dock.tool_buttons["lasso"].isChecked()
+    assert actions["&Lasso"].isChecked() and not actions["&Click (decode)"].isChecked()
+
+
 def test_hovering_a_point_shows_its_image_and_reconstruction(qtbot, window, digits_checkpoint):
     open_and_wait(qtbot, window, digits_checkpoint)
     x, y = window.explorer.map_data.xy[0]

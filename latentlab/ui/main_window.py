@@ -428,28 +428,23 @@ class MainWindow(QMainWindow):
         self._refresh_recent_menu()
 
         view = menus.addMenu("&View")
-        colour = view.addMenu("&Colour by")
-        colour_group = QActionGroup(self)
-        for text, mode, key in (
-            ("&Label", "label", "Ctrl+1"),
-            ("&Reconstruction error", "value", "Ctrl+2"),
-            ("&Discriminator score D(x)", "score", "Ctrl+3"),
-        ):
-            action = self._add(colour, text, lambda m=mode: self.explorer.set_colour_mode(m), key)
-            action.setCheckable(True)
-            action.setChecked(mode == "label")
-            colour_group.addAction(action)
-        points = view.addMenu("&Points")
-        points_group = QActionGroup(self)
-        for text, value in (("&Test split", "test"), ("&All points", "all")):
-            action = self._add(points, text, lambda v=value: self.explorer.set_points(v))
-            action.setCheckable(True)
-            action.setChecked(value == "test")
-            points_group.addAction(action)
-        self.backdrop_action = self._add(
-            view, "Manifold &backdrop", self.explorer.set_backdrop_enabled, "Ctrl+B"
+        self._add_choices(
+            view.addMenu("&Colour by"),
+            (
+                ("&Label", "label", "Ctrl+1"),
+                ("&Reconstruction error", "value", "Ctrl+2"),
+                ("&Discriminator score D(x)", "score", "Ctrl+3"),
+            ),
+            self.explorer.set_colour_mode,
         )
-        self.backdrop_action.setCheckable(True)
+        self._add_choices(
+            view.addMenu("&Points"),
+            (("&Test split", "test", None), ("&All points", "all", None)),
+            self.explorer.set_points,
+        )
+        self.backdrop_action = self._add(
+            view, "Manifold &backdrop", self.explorer.set_backdrop_enabled, "Ctrl+B", toggles=True
+        )
         self._add(view, "&Reset map view", self.map.reset_view, "Home")
         view.addSeparator()
         for dock in (
@@ -470,26 +465,41 @@ class MainWindow(QMainWindow):
         self._add(help_menu, "&About LatentLab", self.show_about)
 
     def _build_select_menu(self, menu) -> None:
-        tools = QActionGroup(self)
-        for text, tool, key in (
-            ("&Click (decode)", "click", "C"),
-            ("&Rectangle", "rectangle", "R"),
-            ("&Lasso", "lasso", "L"),
-        ):
-            action = self._add(menu, text, lambda t=tool: self.items_dock.set_tool(t), key)
-            action.setCheckable(True)
-            action.setChecked(tool == "click")
-            tools.addAction(action)
+        self._add_choices(
+            menu,
+            (
+                ("&Click (decode)", "click", "C"),
+                ("&Rectangle", "rectangle", "R"),
+                ("&Lasso", "lasso", "L"),
+            ),
+            self.items_dock.set_tool,
+        )
         menu.addSeparator()
         self._add(menu, "Make &group from selection", self.workbench.make_group, "Ctrl+G")
         self._add(menu, "&Export selection…", self.latent_files.ask_export_selection)
         self._add(menu, "Clear selection", lambda: self.map.selection.clear())
 
-    def _add(self, menu, text: str, slot, shortcut=None) -> QAction:
+    def _add_choices(self, menu, choices, choose) -> None:
+        """Checkable actions, one checked at a time (the first at the start): each
+        (text, value, shortcut or None) calls ``choose(value)``."""
+        group = QActionGroup(self)
+        for text, value, shortcut in choices:
+            action = self._add(menu, text, lambda v=value: choose(v), shortcut)
+            action.setCheckable(True)
+            action.setChecked(value == choices[0][1])
+            group.addAction(action)
+
+    def _add(self, menu, text: str, slot, shortcut=None, *, toggles: bool = False) -> QAction:
+        """A menu action calling ``slot()``; with ``toggles``, a check-box item calling
+        ``slot(checked)``."""
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda checked=False: _call(slot, checked))
+        action.setCheckable(toggles)
+        if toggles:
+            action.triggered.connect(slot)
+        else:
+            action.triggered.connect(lambda _checked=False: slot())
         menu.addAction(action)
         return action
 
@@ -559,14 +569,6 @@ class MainWindow(QMainWindow):
         self.metrics_dock.shutdown()
         wait_for_jobs()
         super().closeEvent(event)
-
-
-def _call(slot, checked: bool) -> None:
-    """Menu actions call slots with or without the 'checked' flag, as each expects."""
-    try:
-        slot(checked)
-    except TypeError:
-        slot()
 
 
 def _parse_shape(text: str) -> tuple[int, int, int] | None:
