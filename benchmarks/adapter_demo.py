@@ -27,6 +27,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _app_steps import (
+    classifier_sees,
+    click_class_centres,
+    fidelity_by_inverse,
+    set_keypoints,
+    show_map,
+)
 from _common import (
     DEFAULT_DATA_ROOT,
     REPO_ROOT,
@@ -76,60 +83,11 @@ def train_as_pytorch_examples(data_root: Path, epochs: int, weights: Path) -> fl
     return seconds
 
 
-def classifier_sees(window, image: np.ndarray) -> str:
-    from latentlab.training.classifier import predict_labels
-
-    classifier = window.explorer.classifier.classifier
-    return classifier.class_names[int(predict_labels(classifier.model, image[None])[0])]
-
-
-def click_class_centres(window) -> list[dict]:
-    """Click the map point nearest the middle of each class; what the decoded image shows."""
-    data = window.explorer.map_data
-    clicks = []
-    for label in np.unique(data.cloud.labels):
-        members = data.xy[data.cloud.labels == label]
-        centre = members[np.argmin(np.linalg.norm(members - np.median(members, 0), axis=1))]
-        wait_signal(
-            window.explorer.preview_shown, 30, action=lambda c=centre: window.explorer.decode_at(*c)
-        )
-        clicks.append(
-            {
-                "class": data.cloud.class_names[label],
-                "generated": classifier_sees(window, window.explorer.preview_image),
-            }
-        )
-    return clicks
-
-
-def show_tsne_map(window) -> dict:
-    """Switch the Projection panel to t-SNE and wait for the map and its click fidelity; clicks
-    then go through the learned inverse."""
-    dock = window.projection_dock
-    dock.method.setCurrentIndex(dock.method.findData("tsne"))
-    found = wait_signal(window.explorer.fidelity_measured, 600, action=dock.project.click)
-    if found is None:
-        raise SystemExit(f"no t-SNE map: {window.last_error}")
-    dock.inverse_buttons["learned"].click()
-    wait_until(lambda: not window.explorer.maps.animation.is_running(), 10)
-    window.map.reset_view()
-    spin(0.3)
-    return {m: None if f.clicks == 0 else round(f.fidelity, 3) for m, f in found[0].items()}
-
-
 def interpolate(window, first: int, second: int) -> dict:
     """Test images of two classes as keypoints A and B; what the strip's frames show."""
     cloud = window.explorer.map_data.cloud
     rows = [int(np.flatnonzero(cloud.labels == c)[0]) for c in (first, second)]
-    for index, row in enumerate(rows):
-        wait_signal(
-            window.explorer.decoder.decoded,
-            30,
-            check=lambda r: r.channel == "keypoint",
-            action=lambda i=index, r=row: window.explorer.decode_keypoint(
-                i, cloud.latents[r], f"test image #{r}"
-            ),
-        )
+    set_keypoints(window, rows, "test image")
     dock = window.interpolation_dock
     dock.set_t(0.5)
     wait_until(lambda: dock.strip_images() is not None, 30)
@@ -238,9 +196,7 @@ def main() -> None:
         )
         measured = []
         window.explorer.fidelity_measured.connect(
-            lambda found: measured.append(
-                {m: None if f.clicks == 0 else round(f.fidelity, 3) for m, f in found.items()}
-            )
+            lambda found: measured.append(fidelity_by_inverse(found))
         )
         started = time.perf_counter()
         if wait_signal(window.map_shown, 600, action=lambda: window.open_adapter(request)) is None:
@@ -249,7 +205,10 @@ def main() -> None:
         model = window.explorer.model
         wait_until(lambda: window.explorer.classifier.classifier is not None, 600)
         wait_until(lambda: bool(measured), 300)  # the first map's (PCA) click fidelity
-        tsne_fidelity = show_tsne_map(window)
+        tsne_fidelity = show_map(window, "latent", "tsne", timeout_s=600)
+        if not tsne_fidelity:
+            raise SystemExit(f"no t-SNE map: {window.last_error}")
+        window.projection_dock.inverse_buttons["learned"].click()  # clicks go through it
         clicks = click_class_centres(window)
         path = interpolate(window, 4, 9)
         vector = latent_math(window, 7, 1, 1)
@@ -284,7 +243,7 @@ def main() -> None:
         "map_points": len(data.cloud),
         "click_fidelity": {"pca": measured[0] if measured else None, "tsne": tsne_fidelity},
         "clicks_at_class_centres": clicks,
-        "class_centre_clicks_matching": sum(c["class"] == c["generated"] for c in clicks),
+        "class_centre_clicks_matching": sum(c["region"] == c["generated"] for c in clicks),
         "interpolation": path,
         "latent_math": vector,
         "metrics_panel": metrics,

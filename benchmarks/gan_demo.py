@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _app_steps import click_class_centres, fidelity_by_inverse, set_keypoints, show_map
 from _common import (
     DEFAULT_DATA_ROOT,
     REPO_ROOT,
@@ -35,7 +36,6 @@ from _common import (
     open_window,
     qt_app,
     spin,
-    wait_signal,
     wait_until,
 )
 
@@ -80,51 +80,6 @@ def train_in_app(window, dataset: str, data_root: Path, epochs: int | None, run_
     return request, qualities, seconds
 
 
-def fidelity_of(window, timeout_s: float = 300, action=None) -> dict:
-    """Wait for the Projection panel's click fidelity of the shown map."""
-    found = wait_signal(window.explorer.fidelity_measured, timeout_s, action=action)
-    if found is None:
-        return {}
-    return {m: None if f.clicks == 0 else round(f.fidelity, 3) for m, f in found[0].items()}
-
-
-def show_map(window, space: str, method: str) -> dict:
-    """Choose 'Map of' and 'Method' in the Projection panel and wait for the measured map."""
-    dock = window.projection_dock
-    dock.space.setCurrentIndex(dock.space.findData(space))
-    dock.method.setCurrentIndex(dock.method.findData(method))
-    fidelity = fidelity_of(window, action=dock.project.click)
-    wait_until(lambda: not window.explorer.maps.animation.is_running(), 10)
-    window.map.reset_view()
-    spin(0.3)
-    return fidelity
-
-
-def click_class_centres(window) -> list[dict]:
-    """Click the point nearest the middle of each class region; what the classifier sees in
-    the generated image."""
-    from latentlab.training.classifier import predict_labels
-
-    data = window.explorer.map_data
-    classifier = window.explorer.classifier.classifier
-    clicks = []
-    for label in np.unique(data.cloud.labels):
-        members = data.xy[data.cloud.labels == label]
-        centre = members[np.argmin(np.linalg.norm(members - np.median(members, 0), axis=1))]
-        wait_signal(
-            window.explorer.preview_shown, 30, action=lambda c=centre: window.explorer.decode_at(*c)
-        )
-        seen = int(predict_labels(classifier.model, window.explorer.preview_image[None])[0])
-        clicks.append(
-            {
-                "region": classifier.class_names[label],
-                "generated": classifier.class_names[seen],
-                "points_in_class": len(members),
-            }
-        )
-    return clicks
-
-
 def slerp_between_samples(window) -> dict:
     """Two samples of different classes as keypoints A and B; latent norms along the path."""
     from latentlab.latent import lerp, slerp
@@ -132,15 +87,7 @@ def slerp_between_samples(window) -> dict:
     cloud = window.explorer.map_data.cloud
     a = int(np.flatnonzero(cloud.labels == cloud.labels[0])[0])
     b = int(np.flatnonzero(cloud.labels != cloud.labels[0])[0])
-    for index, row in enumerate((a, b)):
-        wait_signal(
-            window.explorer.decoder.decoded,
-            30,
-            check=lambda r: r.channel == "keypoint",
-            action=lambda i=index, r=row: window.explorer.decode_keypoint(
-                i, cloud.latents[r], f"sample #{r}"
-            ),
-        )
+    set_keypoints(window, (a, b), "sample")
     spin(0.2)
     dock = window.interpolation_dock
     dock.set_t(0.5)
@@ -184,7 +131,7 @@ def main() -> None:
                 (
                     window.explorer.map_data.config.space,
                     window.explorer.map_data.config.method,
-                    {m: None if f.clicks == 0 else round(f.fidelity, 3) for m, f in found.items()},
+                    fidelity_by_inverse(found),
                 )
             )
         )

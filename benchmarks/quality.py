@@ -118,13 +118,14 @@ def main(argv: list[str] | None = None) -> int:
     # paper's setting (k = 5000 on all test images) takes on this machine.
     likelihood_s = phase_seconds.get("likelihood", float("nan"))
     rate = result.n_images * result.iwae_k / likelihood_s
+    if train_seconds is None:  # a run made before: the training time its checkpoint recorded
+        train_seconds = checkpoint.training.elapsed_seconds
     report |= {
         "epochs": checkpoint.training.epoch,
         "wall_time_s": {
-            # Training time as the checkpoint recorded it when the run was made before.
-            "train": train_seconds or checkpoint.training.elapsed_seconds,
+            "train": train_seconds,
             "evaluate": eval_seconds,
-            "total": (train_seconds or checkpoint.training.elapsed_seconds) + eval_seconds,
+            "total": train_seconds + eval_seconds,
             "evaluate_phases": phase_seconds,
         },
         "likelihood_samples_per_second": rate,
