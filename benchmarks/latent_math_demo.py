@@ -111,7 +111,7 @@ def main() -> None:
         strip_path = window.latent_files.export_strip(scratch / "thickness.png")
         shown = window.explorer.preview_latent.astype(np.float64).copy()
         stored = read_provenance(strip_path)
-        window.explorer.preview_latent = None
+        window.state.set_preview(None)
         wait_signal(
             window.explorer.preview_shown,
             30,

@@ -13,7 +13,8 @@ from PIL import Image
 from PySide6 import QtCore
 
 from latentlab.latent.interpolation import lerp, slerp
-from latentlab.ui.interpolation_dock import NEEDS_ENDPOINTS, PATH_SAMPLES, InterpolationDock
+from latentlab.session.keypoints import PATH_SAMPLES
+from latentlab.ui.interpolation_dock import NEEDS_ENDPOINTS, InterpolationDock
 
 TIMEOUT = 2000
 D = 8

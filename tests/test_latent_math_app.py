@@ -206,7 +206,7 @@ def test_attribute_vector_applies_base_plus_strength_times_vector(qtbot, opened,
     provenance = read_provenance(path)
     assert provenance.frames.shape == (7, vector.direction.size)
     assert provenance.recipe["positive"] == "thick" and provenance.recipe["strength"] == -1.5
-    window.explorer.preview_latent = None
+    window.state.set_preview(None)
     reopened = decoded_preview(qtbot, window, lambda: window.latent_files.open_latent(path))
     assert np.allclose(window.explorer.preview_latent, expected, atol=1e-6)
     assert np.array_equal(reopened, image)

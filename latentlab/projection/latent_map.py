@@ -80,6 +80,12 @@ class LatentMapData:
         return self.projection.transform(np.atleast_2d(latents))
 
     @property
+    def instant_placement(self) -> bool:
+        """Whether ``to_map`` is cheap enough for the GUI thread. A map of image features
+        decodes each latent and featurizes its image first: that is done on a worker."""
+        return not getattr(self.projection, "featurize", None)
+
+    @property
     def can_refine(self) -> bool:
         """Whether ``refine_positions`` improves on ``to_map`` (non-linear maps)."""
         return bool(getattr(self.projection, "refinable", hasattr(self.projection, "refine")))

@@ -80,17 +80,18 @@ class ClassifierService(QObject):
         """The ready classifier of ``dataset``, or None."""
         return self.classifier if dataset is not None and dataset is self.dataset else None
 
+    def labeller(self):
+        """A function naming one image with the classifier ready now (None without one), for
+        the decoder's worker: it keeps that classifier even if another dataset's replaces
+        it meanwhile."""
+        classifier = self.classifier
+        if classifier is None:
+            return None
+        return lambda image: _label_with(classifier, image)
+
     def label_of(self, image: np.ndarray) -> str | None:
         """The class the classifier sees in one H×W×C uint8 image, or None."""
-        from latentlab.training.classifier import predict_labels
-
-        if self.classifier is None or image.shape[-1] != self.classifier.image_shape[0]:
-            return None
-        if tuple(image.shape[:2]) != tuple(self.classifier.image_shape[1:]):
-            return None
-        return self.classifier.class_names[
-            int(predict_labels(self.classifier.model, image[None])[0])
-        ]
+        return None if self.classifier is None else _label_with(self.classifier, image)
 
     def measure(self, data: Any, model: Any) -> None:
         """Measure click fidelity of ``data`` (now, or once the classifier is ready)."""
@@ -131,3 +132,14 @@ class ClassifierService(QObject):
         if dataset is self._training_for:
             self._training_for = None
             self.error_raised.emit("Could not train the domain classifier", str(error))
+
+
+def _label_with(classifier: Any, image: np.ndarray) -> str | None:
+    """The class ``classifier`` sees in one H×W×C uint8 image (None for another shape)."""
+    from latentlab.training.classifier import predict_labels
+
+    if image.shape[-1] != classifier.image_shape[0]:
+        return None
+    if tuple(image.shape[:2]) != tuple(classifier.image_shape[1:]):
+        return None
+    return classifier.class_names[int(predict_labels(classifier.model, image[None])[0])]

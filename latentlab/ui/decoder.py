@@ -3,25 +3,34 @@
 Each *channel* ("preview", "hover", "interpolation", "backdrop", ...) holds at most one pending
 request: a new one replaces the old before it is started, so a burst of mouse or slider events
 never queues stale work, and the last image shown is the one for where the mouse stopped.
+
+Work that comes with a decode runs on the worker too: turning a map position into a latent
+(``make_latents``: a learned inverse is a small network) and naming what the image looks like
+(``labeller``: the domain classifier), so the GUI thread only shows the result.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+Labeller = Callable[[np.ndarray], "str | None"]  # one H×W×C uint8 image -> a class name
+
 
 @dataclass(frozen=True)
 class DecodeRequest:
     channel: str
     model: Any  # a LatentModel in eval mode, used read-only
-    latents: np.ndarray  # N×D float32
+    latents: np.ndarray | None  # N×D float32 (None: made by ``make_latents`` on the worker)
     context: Any = None  # returned untouched with the result
+    make_latents: Callable[[], np.ndarray] | None = None
+    labeller: Labeller | None = None  # names the first image, on the worker
     issued_at: float = field(default_factory=time.perf_counter)
 
 
@@ -33,6 +42,23 @@ class DecodeResult:
     context: Any
     decode_ms: float  # time spent in the model
     latency_ms: float  # from the request to the result being ready
+    label: str | None = None  # what the labeller saw in the first image
+
+
+class LatentSizeError(ValueError):
+    """A latent of another model's size was sent to a decoder."""
+
+
+def check_latent_size(model: Any, latents: np.ndarray) -> np.ndarray:
+    """``latents`` as N×D float32, or LatentSizeError when D is not the model's latent size."""
+    latents = np.atleast_2d(np.asarray(latents, dtype=np.float32))
+    expected = getattr(model, "latent_dim", latents.shape[1])
+    if latents.ndim != 2 or latents.shape[1] != expected:
+        raise LatentSizeError(
+            f"a latent of size {latents.shape[-1]} cannot be decoded by a model of latent size "
+            f"{expected}"
+        )
+    return latents
 
 
 class _DecodeWorker(QObject):
@@ -46,30 +72,42 @@ class _DecodeWorker(QObject):
 
     @Slot()
     def drain(self) -> None:
-        from latentlab.projection import decode_latents
-
         while True:
             with self._lock:
                 if not self._pending:
                     return
                 request = self._pending.pop(next(iter(self._pending)))
-            started = time.perf_counter()
             try:
-                images = decode_latents(request.model, request.latents)
+                result = _serve(request)
             except Exception as error:  # shown to the user; the worker keeps serving
                 self.failed.emit(request.channel, f"{type(error).__name__}: {error}")
                 continue
-            done = time.perf_counter()
-            self.decoded.emit(
-                DecodeResult(
-                    channel=request.channel,
-                    images=images,
-                    latents=request.latents,
-                    context=request.context,
-                    decode_ms=(done - started) * 1000,
-                    latency_ms=(done - request.issued_at) * 1000,
-                )
-            )
+            self.decoded.emit(result)
+
+
+def _serve(request: DecodeRequest) -> DecodeResult:
+    from latentlab.projection import decode_latents
+
+    latents = request.make_latents() if request.make_latents is not None else request.latents
+    latents = check_latent_size(request.model, latents)
+    started = time.perf_counter()
+    images = decode_latents(request.model, latents)
+    done = time.perf_counter()
+    label = None
+    if request.labeller is not None:
+        try:
+            label = request.labeller(images[0])
+        except Exception:  # the caption loses its "looks like"; the image is still shown
+            label = None
+    return DecodeResult(
+        channel=request.channel,
+        images=images,
+        latents=latents,
+        context=request.context,
+        decode_ms=(done - started) * 1000,
+        latency_ms=(time.perf_counter() - request.issued_at) * 1000,
+        label=label,
+    )
 
 
 class LatestRequestDecoder(QObject):
@@ -92,19 +130,41 @@ class LatestRequestDecoder(QObject):
         self._worker.failed.connect(self.failed)
         self._thread.start()
 
-    def request(self, channel: str, model: Any, latents: np.ndarray, context: Any = None) -> None:
-        """Decode ``latents`` (N×D or D) on ``channel``, replacing that channel's pending
-        request if the worker has not started it yet."""
-        latents = np.atleast_2d(np.asarray(latents, dtype=np.float32))
+    def request(
+        self,
+        channel: str,
+        model: Any,
+        latents: np.ndarray | None,
+        context: Any = None,
+        *,
+        make_latents: Callable[[], np.ndarray] | None = None,
+        labeller: Labeller | None = None,
+    ) -> None:
+        """Decode ``latents`` (N×D or D; or what ``make_latents()`` returns, on the worker)
+        on ``channel``, replacing that channel's pending request if the worker has not
+        started it yet. Latents of another size than the model's raise LatentSizeError here,
+        before anything is queued."""
+        if latents is not None:
+            latents = check_latent_size(model, latents)
+        pending = DecodeRequest(
+            channel, model, latents, context, make_latents=make_latents, labeller=labeller
+        )
         with self._lock:
             idle = not self._pending
-            self._pending[channel] = DecodeRequest(channel, model, latents, context)
+            self._pending[channel] = pending
         if idle:  # a busy worker drains the queue by itself; only wake an idle one
             self._wake.emit()
 
-    def shutdown(self) -> None:
-        """Drop pending work and stop the thread (waits for the decode in progress)."""
+    def discard_pending(self) -> None:
+        """Forget requests not started yet (the model they were made for is gone)."""
         with self._lock:
             self._pending.clear()
+
+    def is_running(self) -> bool:
+        return self._thread.isRunning()
+
+    def shutdown(self) -> None:
+        """Drop pending work and stop the thread (waits for the decode in progress)."""
+        self.discard_pending()
         self._thread.quit()
         self._thread.wait()

@@ -1,9 +1,9 @@
-"""Connects the latent map, the preview and the interpolation to a model.
+"""Connects the latent map, the preview and the interpolation to the explorer state.
 
-Holds the model being explored (a read-only CPU copy) and its map (built by the
-MapController), turns map positions into latents, sends every decode through one
-latest-request-wins decoder, and draws new latents (paths, the clicked place) where they
-belong on the map.
+The model being explored (a read-only CPU copy), its map (built by the MapController), the
+preview and the keypoints live in the Qt-free ``ExplorerState``; this controller turns map
+positions into latents, sends every decode through one latest-request-wins decoder, and
+draws new latents (paths, the clicked place) where they belong on the map.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 
+from latentlab.session import ExplorerState, ModelSwitch, Preview
 from latentlab.ui.classifier_service import ClassifierService
 from latentlab.ui.decoder import DecodeResult, LatestRequestDecoder
 from latentlab.ui.jobs import MapPoints
@@ -34,8 +35,11 @@ class Explorer(QObject):
     error_raised = Signal(str, str)  # title, message
     busy_changed = Signal(str)  # what is being computed, "" when idle
 
-    def __init__(self, latent_map, preview_dock, interpolation_dock, parent=None) -> None:
+    def __init__(
+        self, state: ExplorerState, latent_map, preview_dock, interpolation_dock, parent=None
+    ) -> None:
         super().__init__(parent)
+        self.state = state
         self.map = latent_map
         self.preview = preview_dock
         self.interpolation = interpolation_dock
@@ -65,16 +69,10 @@ class Explorer(QObject):
         self.classifier.fidelity_measured.connect(self._on_fidelity_measured)
         self.classifier.ready.connect(self._on_classifier_ready)
 
-        self.model: Any = None
-        self.dataset: Any = None
-        self.map_data: Any = None
-        self.inverse_method = "exact"  # falls back to the best the map has (see to_latent)
         self.backdrop_enabled = False
-        self.preview_latent: np.ndarray | None = None
-        self.preview_image: np.ndarray | None = None
-        self.preview_description = ""
-        self.preview_recipe: dict = {}  # how the preview's latent was made, for provenance
-        self.colour_mode = "label"
+        # The classifier names each preview on the decoder's worker; False names it here, on
+        # the GUI thread, as before (benchmarks/interaction.py measures both).
+        self.label_on_worker = True
         self._shut_down = False
         self._drawn_path: np.ndarray | None = None
         self._path_xy: np.ndarray | None = None  # where the drawn path's samples are on the map
@@ -93,23 +91,78 @@ class Explorer(QObject):
         preview_dock.use_as_keypoint_requested.connect(self.use_preview_as_keypoint)
         preview_dock.use_point_as_keypoint_requested.connect(self.use_hovered_point_as_keypoint)
         self.last_hovered = -1
+        state.colour_mode_changed.connect(lambda _mode: self._apply_colours())
+
+    # -- what the state holds, for reading ----------------------------------------------
+
+    @property
+    def model(self) -> Any:
+        return self.state.model
+
+    @property
+    def dataset(self) -> Any:
+        return self.state.dataset
+
+    @property
+    def map_data(self) -> Any:
+        return self.state.map_data
+
+    @property
+    def inverse_method(self) -> str:
+        return self.state.inverse_method
+
+    @property
+    def colour_mode(self) -> str:
+        return self.state.colour_mode
+
+    @property
+    def preview_latent(self) -> np.ndarray | None:
+        return None if self.state.preview is None else self.state.preview.latent
+
+    @property
+    def preview_image(self) -> np.ndarray | None:
+        return None if self.state.preview is None else self.state.preview.image
+
+    @property
+    def preview_description(self) -> str:
+        return "" if self.state.preview is None else self.state.preview.description
+
+    @property
+    def preview_recipe(self) -> dict:
+        return {} if self.state.preview is None else self.state.preview.recipe
 
     # -- the model ----------------------------------------------------------------------
 
     def set_model(self, model: Any, dataset: Any, *, epoch: int | None = None) -> None:
         """Explore ``model`` (eval mode, read-only) on ``dataset`` (or prior samples if None).
         ``epoch`` marks a refresh during training: the map keeps its history and layout."""
-        if epoch is None or self.model is None:
+        first = self.state.model is None
+        switch = self.state.switch_model(model, dataset, refresh=epoch is not None)
+        self._apply_switch(switch)
+        if epoch is None or first or not switch.keeps_latents:
             # A GAN's z is drawn from N(0, I): slerp keeps paths at the norms the generator
             # was trained on, where lerp passes near the origin (White 2016).
             self.interpolation.set_method("lerp" if model.has_encoder else "slerp")
-        self.model, self.dataset = model, dataset
-        self.preview.set_has_encoder(model.has_encoder)
-        # A new latent size clears the keypoints; a refresh of the same model keeps them.
-        self.interpolation.set_enabled_for_model(True, latent_dim=model.latent_dim)
         self.maps.classifier = self.classifier.classifier_for(dataset)
         self.maps.set_model(model, dataset, epoch=epoch)
         self.classifier.ensure(dataset)
+
+    def _apply_switch(self, switch: ModelSwitch) -> None:
+        """The views' share of a model switch: what was drawn for a dropped map goes."""
+        self.preview.set_has_encoder(switch.after.has_encoder)
+        self.interpolation.set_enabled_for_model(True)
+        if self.state.map_data is None:
+            self.decoder.discard_pending()  # requests made for the old model
+            self.placer.forget_all()
+            self.map.clear_marker()
+            self.map.clear_path()
+            self.map.clear_extra_points("interpolation")
+            self.map.clear_backdrop()
+            self._drawn_path = self._path_xy = None
+            self.last_hovered = -1
+            self.preview.clear_hover()
+        if self.state.preview is None:
+            self.preview.clear_preview()
 
     def _on_classifier_ready(self, dataset: Any, classifier: Any) -> None:
         if dataset is self.dataset:
@@ -123,8 +176,7 @@ class Explorer(QObject):
         """'label' (classes; a GAN's samples: the classes a classifier sees in them), 'value'
         (reconstruction error; models with an encoder) or 'score' (a GAN discriminator's
         D(x) of each sample). A map without those values is coloured by class."""
-        self.colour_mode = mode
-        self._apply_colours()
+        self.state.set_colour_mode(mode)
 
     def set_points(self, points: MapPoints) -> None:
         self.maps.set_points(points)
@@ -135,14 +187,15 @@ class Explorer(QObject):
 
     def set_inverse_method(self, method: str) -> None:
         """'exact', 'learned' or 'neighbours' (a map without it uses the best it has)."""
-        self.inverse_method = method
+        self.state.set_inverse_method(method)
 
     def _apply_colours(self) -> None:
         cloud = None if self.map_data is None else self.map_data.cloud
         values, label, limits = None, "", (None, None)
-        if cloud is not None and self.colour_mode == "value":
+        mode = self.state.colour_mode
+        if cloud is not None and mode == "value":
             values, label = cloud.reconstruction_errors, "reconstruction error (MSE)"
-        elif cloud is not None and self.colour_mode == "score":
+        elif cloud is not None and mode == "score":
             values, label = cloud.discriminator_scores, "discriminator score D(x)"
             limits = (0.0, 1.0)  # a probability: colours mean the same at every epoch
         if values is None:
@@ -152,8 +205,9 @@ class Explorer(QObject):
 
     def _on_map_shown(self, model: Any, data: Any) -> None:
         """A new map, or another epoch's map with its own model, is on screen."""
-        self.model = model
-        self.map_data = data
+        if model is not self.state.model:  # the epoch scrubber: that epoch's weights
+            self._apply_switch(self.state.switch_model(model, self.state.dataset, refresh=True))
+        self.state.set_map(data)
         self.last_hovered = -1
         self.preview.clear_hover()
         self._apply_colours()
@@ -163,14 +217,14 @@ class Explorer(QObject):
     def _on_map_moved(self, data: Any) -> None:
         """t-SNE is still running: clicks use the points where they are now; the path and
         the marker come back when the map is ready."""
-        self.map_data = data
+        self.state.map_data = data
         self.map.clear_marker()
         self.map.clear_path()
         self.map.clear_extra_points("interpolation")
         self._drawn_path = self._path_xy = None
 
     def _on_map_improved(self, data: Any) -> None:
-        self.map_data = data
+        self.state.map_data = data
         self.map_improved.emit(data)
         self.classifier.measure(data, self.model)
 
@@ -182,43 +236,53 @@ class Explorer(QObject):
         """The weights or the map changed: decode the preview, the path and the backdrop again,
         and put the preview's marker where its latent lies on the new map."""
         self._drawn_path = None
-        if self.preview_latent is not None:
-            context = (self.preview_description, self.preview_recipe)
-            self._decode("preview", self.preview_latent, context=context)
-            self._place_marker(self.preview_latent)
+        preview = self.state.preview
+        if preview is not None:
+            self._decode("preview", preview.latent, context=(preview.description, preview.recipe))
+            self._place_marker(preview.latent)
         if self.backdrop_enabled:
             self._on_view_changed(*self.map.view_range())
         self.interpolation.refresh()
 
     def _place_marker(self, latent: np.ndarray) -> None:
-        x, y = self.map_data.to_map(latent)[0]
-        self.map.set_marker(x, y)
-        self.placer.request("marker", self.map_data, latent[None], tag=latent)
+        """Mark where ``latent`` lies: at once where that is cheap, else when a worker has
+        placed it (a map of image features decodes and featurizes the latent first)."""
+        data = self.state.map_data
+        if data is None or not self.state.accepts(latent):
+            return
+        if data.instant_placement:
+            x, y = data.to_map(latent)[0]
+            self.map.set_marker(x, y)
+        else:
+            self.map.clear_marker()
+        self.placer.request("marker", data, latent[None], tag=latent)
 
     def _on_placed(self, name: str, data: Any, xy: np.ndarray, tag: Any) -> None:
         """openTSNE placed a path or the marker: move it there, if the map, the path and the
         preview are still the ones it was asked about."""
         if self.map_data is None or data.projection is not self.map_data.projection:
             return
-        if name == "marker" and tag is self.preview_latent:
+        if name == "marker" and _same_latent(tag, self.preview_latent):
             self.map.set_marker(*xy[0])
         elif name == "path" and tag is self._drawn_path and tag is not None:
             keypoints = len(xy) - len(self._drawn_path)
             self._path_xy = xy[:-keypoints]
-            self.map.set_path(self._path_xy, self.interpolation.keypoint_labels(), xy[-keypoints:])
+            self.map.set_path(self._path_xy, self.state.keypoints.labels(), xy[-keypoints:])
             self._draw_path_position(self.interpolation.t())
 
     # -- clicks and drags ---------------------------------------------------------------
 
     def _on_clicked(self, x: float, y: float, modifiers: int) -> None:
-        if self.map_data is None:
+        data = self.state.map_data
+        if data is None:
             return
         if modifiers & Qt.KeyboardModifier.ShiftModifier.value:
-            latent = self.map_data.to_latent([[x, y]], self.inverse_method)[0]
+            method = self.state.inverse_in_use()
             self._decode(
                 "keypoint",
-                latent,
-                context=(self.interpolation.next_free_index(), f"map ({x:.2f}, {y:.2f})"),
+                None,
+                context=(len(self.state.keypoints), f"map ({x:.2f}, {y:.2f})"),
+                make_latents=lambda: data.to_latent([[x, y]], method),
             )
             return
         self.decode_at(x, y)
@@ -228,29 +292,70 @@ class Explorer(QObject):
             self.decode_at(x, y)
 
     def decode_at(self, x: float, y: float) -> None:
-        """Decode the map position (x, y) into the preview, marking it on the map."""
-        method = self.map_data.resolve_inverse(self.inverse_method)
-        latent = self.map_data.to_latent([[x, y]], method)[0]
+        """Decode the map position (x, y) into the preview, marking it on the map. The
+        inverse (a small network on t-SNE maps) runs on the decoder's worker."""
+        data = self.state.map_data
+        if data is None:
+            return
+        method = self.state.inverse_in_use()
         self.placer.forget("marker")  # the marker stays where the user clicked
         self.map.set_marker(x, y)
         recipe = {
             "kind": "map click",
             "map_xy": [float(x), float(y)],
-            "projection": self.map_data.config.method,
+            "projection": data.config.method,
             "inverse": method,
         }
-        self._decode("preview", latent, context=(f"map ({x:.2f}, {y:.2f})", recipe))
+        self._decode(
+            "preview",
+            None,
+            context=(f"map ({x:.2f}, {y:.2f})", recipe),
+            make_latents=lambda: data.to_latent([[x, y]], method),
+        )
 
     def show_latent(self, latent: np.ndarray, description: str, recipe: dict) -> None:
         """Decode ``latent`` into the preview and mark where it lands on the map (an
-        arithmetic result, a traversal step, an encoded or reopened image)."""
-        if self.map_data is not None:
-            self._place_marker(np.asarray(latent, dtype=np.float64))
+        arithmetic result, a traversal step, an encoded or reopened image). A latent of
+        another size than the model's is not decoded: the status bar says why."""
+        latent = np.asarray(latent, dtype=np.float64)
+        if not self.state.accepts(latent):
+            self._refuse(latent)
+            return
+        self._place_marker(latent)
         self._decode("preview", latent, context=(description, recipe))
 
-    def _decode(self, channel: str, latents: np.ndarray, context: Any = None) -> None:
-        if self.model is not None and not self._shut_down:
-            self.decoder.request(channel, self.model, latents, context)
+    def _refuse(self, latent: np.ndarray) -> None:
+        if self.state.model is not None:
+            self.state.status_reported.emit(
+                f"Not decoded: a latent of size {np.shape(latent)[-1]}, and the model's latent "
+                f"size is {self.state.latent_dim}."
+            )
+
+    def request_decode(self, channel: str, latents: np.ndarray, context: Any = None) -> None:
+        """Decode ``latents`` on ``channel`` with the explored model (results arrive through
+        ``decoder.decoded``); latents of another size are not decoded."""
+        self._decode(channel, latents, context)
+
+    def _decode(
+        self,
+        channel: str,
+        latents: np.ndarray | None,
+        context: Any = None,
+        make_latents: Any = None,
+    ) -> None:
+        """Queue a decode with the explored model; latents of another size are dropped here."""
+        model = self.state.model
+        if model is None or self._shut_down:
+            return
+        if latents is not None and not self.state.accepts(latents):
+            self._refuse(latents)
+            return
+        labeller = None
+        if channel == "preview" and self.label_on_worker:
+            labeller = self.classifier.labeller()
+        self.decoder.request(
+            channel, model, latents, context, make_latents=make_latents, labeller=labeller
+        )
 
     # -- hover --------------------------------------------------------------------------
 
@@ -259,6 +364,7 @@ class Explorer(QObject):
             return
         if index < 0:  # the panel keeps the last point, so it can be used as A or B
             self.map.highlight_point(-1)
+            self.preview.mark_hover_stale()
             return
         self.last_hovered = index
         cloud = self.map_data.cloud
@@ -267,7 +373,7 @@ class Explorer(QObject):
             title += f" · error {cloud.reconstruction_errors[index]:.4f}"
         self.preview.show_hover(cloud.images[index], title)
         self.map.highlight_point(index)
-        if self.model.has_encoder:
+        if self.state.identity.has_encoder:
             self._decode("hover", cloud.latents[index], context=index)
 
     # -- backdrop -----------------------------------------------------------------------
@@ -288,15 +394,21 @@ class Explorer(QObject):
         xs = x0 + (np.arange(columns) + 0.5) * width / columns
         ys = y1 - (np.arange(rows) + 0.5) * height / rows  # row 0 at the top
         grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
-        latents = self.map_data.to_latent(grid, self.inverse_method)
-        self._decode("backdrop", latents, context=(x0, y0, width, height, rows, columns))
+        data, method = self.state.map_data, self.state.inverse_in_use()
+        self._decode(
+            "backdrop",
+            None,
+            context=(x0, y0, width, height, rows, columns),
+            make_latents=lambda: data.to_latent(grid, method),
+        )
 
     # -- interpolation ------------------------------------------------------------------
 
     def use_preview_as_keypoint(self, index: int) -> None:
-        if self.preview_latent is not None and self.preview_image is not None:
+        preview = self.state.preview
+        if preview is not None and self.state.accepts(preview.latent):
             self.interpolation.set_keypoint(
-                index, self.preview_latent, self.preview_image, self.preview_description
+                index, preview.latent, preview.image, preview.description
             )
 
     def decode_keypoint(self, index: int, latent: np.ndarray, source: str) -> None:
@@ -321,9 +433,10 @@ class Explorer(QObject):
         return text
 
     def _on_path_changed(self, keypoints: np.ndarray, path: np.ndarray, t: float) -> None:
-        if self.map_data is None:
+        data = self.state.map_data
+        if data is None:
             return
-        if len(keypoints) < 2:
+        if len(keypoints) < 2 or not self.state.accepts(keypoints):
             self.map.clear_path()
             self.map.clear_extra_points("interpolation")
             self.placer.forget("path")
@@ -331,13 +444,16 @@ class Explorer(QObject):
             return
         if path is not self._drawn_path:  # the dock keeps the same array while only t moves
             self._drawn_path = path
-            self._path_xy = self.map_data.to_map(path)
-            self.map.set_path(
-                self._path_xy,
-                self.interpolation.keypoint_labels(),
-                self.map_data.to_map(keypoints),
-            )
-            self.placer.request("path", self.map_data, np.concatenate([path, keypoints]), tag=path)
+            if data.instant_placement:
+                self._path_xy = data.to_map(path)
+                self.map.set_path(
+                    self._path_xy, self.state.keypoints.labels(), data.to_map(keypoints)
+                )
+            else:  # drawn when a worker has placed it
+                self._path_xy = None
+                self.map.clear_path()
+                self.map.clear_extra_points("interpolation")
+            self.placer.request("path", data, np.concatenate([path, keypoints]), tag=path)
         self._draw_path_position(t)
 
     def _draw_path_position(self, t: float) -> None:
@@ -356,18 +472,21 @@ class Explorer(QObject):
     # -- results ------------------------------------------------------------------------
 
     def _on_decoded(self, result: DecodeResult) -> None:
+        if not self.state.accepts(result.latents):
+            return  # decoded for a model that is no longer explored
         if result.channel == "preview":
-            self.preview_latent = result.latents[0]
-            self.preview_image = result.images[0]
             description, recipe = result.context
-            self.preview_description, self.preview_recipe = description, recipe
+            latent = np.asarray(result.latents[0], dtype=np.float64)
+            self.state.set_preview(Preview(latent, result.images[0], description, recipe))
             caption = f"{description} · decoded in {result.decode_ms:.1f} ms"
-            label = self.classifier.label_of(result.images[0])
+            label = result.label
+            if not self.label_on_worker:
+                label = self.classifier.label_of(result.images[0])
             if label is not None:
                 caption += f" · looks like {label}"
             self.preview.show_preview(result.images[0], caption)
             self.decode_timed.emit(result.latency_ms)
-            self.preview_shown.emit(self.preview_latent, recipe)
+            self.preview_shown.emit(latent, recipe)
         elif result.channel == "hover":
             if self.map.hovered_index() == result.context:
                 self.preview.show_hover_reconstruction(result.images[0])
@@ -393,6 +512,13 @@ class Explorer(QObject):
         self.maps.shutdown()
         self.placer.shutdown()
         self.classifier.shutdown()
+
+
+def _same_latent(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """Whether two latents are the same place (one may have been through float32)."""
+    if a is None or b is None or np.shape(a) != np.shape(b):
+        return False
+    return bool(np.allclose(a, b, rtol=1e-6, atol=1e-6))
 
 
 def tile_images(images: np.ndarray, rows: int, columns: int) -> np.ndarray:

@@ -1,9 +1,9 @@
 """InterpolationDock: morph one decoded image into another along a path of latent keypoints.
 
-The dock owns the *recipe* (keypoints, t, method, strip length) but not the
-model. It asks for decodes through signals and is handed images back; the main
-window's decoder works on a worker with "latest request wins", so the dock
-emits freely on every slider step.
+The keypoints and the method live in the explorer state (``latentlab.session.Keypoints``);
+the dock shows them, owns t and the strip length, and asks for decodes through signals and is
+handed images back. The main window's decoder works on a worker with "latest request wins",
+so the dock emits freely on every slider step.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from latentlab.latent.export import save_morph_gif, save_strip_png, scale_for_min_side
 from latentlab.latent.interpolation import INTERPOLATIONS, interpolate_path, path_frames
-from latentlab.ui.interpolation_keypoints import Keypoint, KeypointList, keypoint_label
+from latentlab.session.keypoints import Keypoints, keypoint_label
+from latentlab.ui.interpolation_keypoints import KeypointList
 from latentlab.ui.interpolation_views import FrameStrip
 from latentlab.ui.pixel_view import PixelView
 from latentlab.ui.scrolling import scrollable
 from latentlab.ui.sections import section_title
 
 SLIDER_STEPS = 1000
-PATH_SAMPLES = 64
 DEFAULT_FRAMES = 8
 MIN_FRAMES, MAX_FRAMES = 2, 32
 PLAY_INTERVAL_MS = 33  # ~30 fps
@@ -68,12 +68,12 @@ class InterpolationDock(QtWidgets.QDockWidget):
     path_changed = QtCore.Signal(object, object, float)
     exported = QtCore.Signal(str)
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QtWidgets.QWidget | None = None, keypoints: Keypoints | None = None
+    ) -> None:
         super().__init__("Interpolation", parent)
         self.setObjectName("InterpolationDock")
-        self._keypoints: list[Keypoint] = []
-        self._stack: np.ndarray | None = None  # K×D, rebuilt when the keypoints change
-        self._path: np.ndarray | None = None  # P×D, rebuilt when keypoints or method change
+        self._keypoints = keypoints if keypoints is not None else Keypoints()
         self._strip_images: np.ndarray | None = None  # N×H×W×C uint8, last shown
         self._strip_latents: np.ndarray | None = None  # N×D, of the last strip requested
         # Set by the app: (latent, recipe, frames) -> Provenance for exported strip PNGs.
@@ -211,6 +211,8 @@ class InterpolationDock(QtWidgets.QDockWidget):
         self.set_a_button.clicked.connect(lambda: self.keypoint_requested.emit(0))
         self.set_b_button.clicked.connect(lambda: self.keypoint_requested.emit(1))
         self.add_button.clicked.connect(lambda: self.keypoint_requested.emit(len(self._keypoints)))
+        self._keypoints.changed.connect(self._keypoints_changed)
+        self._keypoints.method_changed.connect(self._on_method_changed)
         self.clear_button.clicked.connect(self.clear)
         self.keypoint_list.remove_clicked.connect(self.remove_keypoint)
         self.keypoint_list.refill_requested.connect(self.keypoint_requested)
@@ -233,22 +235,7 @@ class InterpolationDock(QtWidgets.QDockWidget):
         ``latent`` is (D,), ``thumbnail`` uint8 H×W×C, ``source`` a short description
         such as "point #123 (label 7)". Raises ValueError when D differs from the other
         keypoints (call :meth:`clear` when the model changes)."""
-        if index < 0:
-            raise IndexError(f"keypoint index must be ≥ 0, got {index}")
-        # "Use as B" before any A: a path grows from its start, so this becomes A.
-        index = min(index, len(self._keypoints))
-        latent = np.array(latent, dtype=np.float64).reshape(-1)
-        others = [k for i, k in enumerate(self._keypoints) if i != index]
-        if others and others[0].latent.shape != latent.shape:
-            raise ValueError(
-                f"latent has {latent.size} dims, the other keypoints {others[0].latent.size}"
-            )
-        keypoint = Keypoint(latent, np.array(thumbnail, dtype=np.uint8), str(source))
-        if index == len(self._keypoints):
-            self._keypoints.append(keypoint)
-        else:
-            self._keypoints[index] = keypoint
-        self._keypoints_changed()
+        self._keypoints.set(index, latent, thumbnail, source)
 
     def add_keypoint(self, latent: np.ndarray, thumbnail: np.ndarray, source: str) -> None:
         """Append a keypoint after the last one."""
@@ -256,21 +243,20 @@ class InterpolationDock(QtWidgets.QDockWidget):
 
     def remove_keypoint(self, index: int) -> None:
         """Remove keypoint ``index``; the later ones move up (C becomes B)."""
-        del self._keypoints[index]
-        self._keypoints_changed()
+        self._keypoints.remove(index)
 
     def clear(self) -> None:
         """Remove all keypoints."""
         self._keypoints.clear()
-        self._keypoints_changed()
 
     def keypoints(self) -> np.ndarray:
         """The keypoints' latent codes, K×D float64 (0×0 when there are none)."""
-        return np.zeros((0, 0)) if self._stack is None else self._stack.copy()
+        stack = self._keypoints.stack()
+        return np.zeros((0, 0)) if stack is None else stack.copy()
 
     def keypoint_labels(self) -> list[str]:
         """Labels A, B, ... one per keypoint, as the dock shows them (for the map path)."""
-        return [keypoint_label(i) for i in range(len(self._keypoints))]
+        return self._keypoints.labels()
 
     def next_free_index(self) -> int:
         """Where a shift-click on the map should go: A first, then B, then appended."""
@@ -279,13 +265,11 @@ class InterpolationDock(QtWidgets.QDockWidget):
     # -- state -----------------------------------------------------------------
     def method(self) -> str:
         """The interpolation method: "lerp" or "slerp"."""
-        return next(m for m, radio in self.method_buttons.items() if radio.isChecked())
+        return self._keypoints.method
 
     def set_method(self, method: str) -> None:
         """Select the interpolation method ("lerp" or "slerp")."""
-        if method not in self.method_buttons:
-            raise ValueError(f"method must be one of {INTERPOLATIONS}, got {method!r}")
-        self.method_buttons[method].setChecked(True)
+        self._keypoints.set_method(method)
 
     def t(self) -> float:
         """The slider position, 0 (first keypoint) .. 1 (last)."""
@@ -311,11 +295,10 @@ class InterpolationDock(QtWidgets.QDockWidget):
         """Enable the dock when a model can decode; without one only the recipe stays.
 
         Give ``latent_dim`` with a new model: keypoints of another size belong to another
-        latent space, so they are cleared (a refresh of the same model keeps them)."""
-        stale = self._stack is not None and self._stack.shape[1] != (latent_dim or 0)
-        if latent_dim is not None and stale:
+        latent space, so they are cleared (the explorer state's model switch does this in
+        the app; a refresh of the same model keeps them)."""
+        if latent_dim is not None and self._keypoints.latent_dim not in (None, latent_dim):
             self._keypoints.clear()
-            self._keypoints_changed()
         self._has_model = bool(has_model)
         self._refresh_state()
         if self.is_ready():
@@ -350,7 +333,8 @@ class InterpolationDock(QtWidgets.QDockWidget):
         """Emit ``strip_requested`` for the current keypoints, method and frame count."""
         self._strip_timer.stop()
         if self.is_ready():
-            self._strip_latents = path_frames(self._stack, self.frame_count(), self.method())
+            stack = self._keypoints.stack()
+            self._strip_latents = path_frames(stack, self.frame_count(), self.method())
             self.strip_requested.emit(self._strip_latents)
 
     def _schedule_strip(self) -> None:
@@ -360,27 +344,13 @@ class InterpolationDock(QtWidgets.QDockWidget):
     def _emit_frame_and_path(self) -> None:
         t = self.t()
         if self.is_ready():
-            self.frame_requested.emit(interpolate_path(self._stack, t, self.method()))
-        self.path_changed.emit(self.keypoints(), self._path_latents(), t)
-
-    def _path_latents(self) -> np.ndarray:
-        """P×D samples along the path, cached: a slider step must stay far below 1 ms."""
-        if self._path is None:
-            if len(self._keypoints) >= 2:
-                self._path = path_frames(self._stack, PATH_SAMPLES, self.method())
-            else:
-                dims = 0 if self._stack is None else self._stack.shape[1]
-                self._path = np.zeros((0, dims))
-            # Shared with every listener until the path changes: read-only keeps it intact,
-            # and lets a listener skip re-projecting it with an identity check.
-            self._path.flags.writeable = False
-        return self._path
+            stack = self._keypoints.stack()
+            self.frame_requested.emit(interpolate_path(stack, t, self.method()))
+        self.path_changed.emit(self.keypoints(), self._keypoints.path(), t)
 
     # -- reactions -------------------------------------------------------------------
     def _keypoints_changed(self) -> None:
-        self._stack = np.stack([k.latent for k in self._keypoints]) if self._keypoints else None
-        self._path = None
-        self.keypoint_list.set_keypoints(self._keypoints)
+        self.keypoint_list.set_keypoints(list(self._keypoints))
         if len(self._keypoints) < 2:
             self._drop_images()
         self._refresh_state()
@@ -390,7 +360,14 @@ class InterpolationDock(QtWidgets.QDockWidget):
     def _on_method_toggled(self, button: QtWidgets.QAbstractButton, checked: bool) -> None:
         if not checked:  # each switch toggles two radios; react once
             return
-        self._path = None
+        method = next(m for m, radio in self.method_buttons.items() if radio is button)
+        self._keypoints.set_method(method)
+
+    def _on_method_changed(self, method: str) -> None:
+        radio = self.method_buttons[method]
+        if not radio.isChecked():
+            with QtCore.QSignalBlocker(self._method_group):
+                radio.setChecked(True)
         self._emit_frame_and_path()
         self._schedule_strip()
 
@@ -497,11 +474,11 @@ class InterpolationDock(QtWidgets.QDockWidget):
         recipe = {
             "kind": "interpolation",
             "method": self.method(),
-            "keypoints": self._stack.tolist(),
+            "keypoints": self._keypoints.stack().tolist(),
             "keypoint_sources": [k.source for k in self._keypoints],
             "t": self.t(),
         }
-        current = interpolate_path(self._stack, self.t(), self.method())
+        current = interpolate_path(self._keypoints.stack(), self.t(), self.method())
         return self.provenance_for(current, recipe, frames)
 
     def _write_gif(self, path: Path, images: np.ndarray) -> Path:

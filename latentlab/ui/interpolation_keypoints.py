@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from latentlab.session.keypoints import Keypoint, keypoint_label
+from latentlab.ui.elided_label import ElidedLabel
 from latentlab.ui.images import array_to_pixmap
 
 THUMB_PX = 40
@@ -15,47 +15,12 @@ MIN_VISIBLE_ROWS = 2  # A and B: the usual case, and room for the empty-list not
 MAX_VISIBLE_ROWS = 3  # more keypoints than this scroll, so the frame view keeps its room
 
 
-def keypoint_label(index: int) -> str:
-    """A, B, ..., Z, then K27, K28, ... (the map draws the same labels on the path)."""
-    return chr(ord("A") + index) if index < 26 else f"K{index + 1}"
-
-
-@dataclass(frozen=True)
-class Keypoint:
-    """One stop on the path: its latent code (D,), a picture of it and where it came from."""
-
-    latent: np.ndarray
-    thumbnail: np.ndarray
-    source: str
-
-
 def crisp_pixmap(image: np.ndarray, box: int) -> QtGui.QPixmap:
     """A pixmap of the image enlarged by a whole number (even pixels) to fit ``box``, or
     shrunk to fit it when it is bigger."""
     longest = max(image.shape[0], image.shape[1])
     size = box if longest > box else (box // longest) * longest
     return array_to_pixmap(image, size)
-
-
-class _ElidedLabel(QtWidgets.QLabel):
-    """A one-line label that ends in "…" when too narrow (sources like a preview caption
-    can be long); the full text stays in the tooltip."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.setToolTip(text)
-        self.setSizePolicy(
-            QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
-        )
-
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
-        painter = QtGui.QPainter(self)
-        rect = self.contentsRect()
-        elided = self.fontMetrics().elidedText(
-            self.text(), QtCore.Qt.TextElideMode.ElideRight, rect.width()
-        )
-        painter.drawText(rect, int(self.alignment() | QtCore.Qt.AlignmentFlag.AlignVCenter), elided)
-        painter.end()
 
 
 class _KeypointRow(QtWidgets.QFrame):
@@ -78,7 +43,7 @@ class _KeypointRow(QtWidgets.QFrame):
         thumb.setStyleSheet("background: #2b2b2b;")
         thumb.setPixmap(crisp_pixmap(keypoint.thumbnail, THUMB_PX))
 
-        self.source = _ElidedLabel(keypoint.source)
+        self.source = ElidedLabel(keypoint.source)
 
         self.remove_button = QtWidgets.QToolButton()
         self.remove_button.setText("✕")

@@ -62,6 +62,7 @@ class LatentMap(QtWidgets.QWidget):
     view_changed = QtCore.Signal(float, float, float, float)
     class_visibility_changed = QtCore.Signal(int, bool)
     selection_changed = QtCore.Signal(object)  # np.ndarray of selected row indices
+    view_reset = QtCore.Signal()  # the view was fitted to the points (Home, double click, ...)
 
     def __init__(
         self,
@@ -299,6 +300,7 @@ class LatentMap(QtWidgets.QWidget):
         bounds = self.points.data_bounds()
         if bounds is None:
             self.view_box.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0.05)
+            self.view_reset.emit()
             return
         x0, x1, y0, y1 = bounds
         # Degenerate extents (one point, a line) still get a usable window.
@@ -309,6 +311,7 @@ class LatentMap(QtWidgets.QWidget):
         self.view_box.setRange(
             xRange=(cx - half_w, cx + half_w), yRange=(cy - half_h, cy + half_h), padding=0.05
         )
+        self.view_reset.emit()
 
     def set_view_range(self, x0: float, x1: float, y0: float, y1: float) -> None:
         """Show at least this rectangle (aspect lock may widen one axis)."""

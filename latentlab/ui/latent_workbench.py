@@ -22,10 +22,10 @@ from latentlab.latent.attributes import (
     strength_values,
 )
 from latentlab.latent.expression import ExpressionError, evaluate_expression, parse_expression
-from latentlab.latent.items import ItemSet, LatentItem
+from latentlab.latent.items import LatentItem
+from latentlab.session import ModelSwitch
 from latentlab.ui.arithmetic_dock import PREVIEW, REST, ArithmeticDock
 from latentlab.ui.items_dock import ItemsDock
-from latentlab.ui.model_identity import ModelIdentity
 
 STRIP_FRAMES = 7
 CLASS_PREFIX = "class: "
@@ -49,13 +49,12 @@ class LatentWorkbench(QObject):
     ) -> None:
         super().__init__(parent)
         self.explorer = explorer
+        self.state = explorer.state
         self.map = explorer.map
         self.items_dock = items_dock
         self.arithmetic = arithmetic_dock
-        self.items = ItemSet()
-        self.identity = ModelIdentity()
+        self.items = self.state.items
         self.map_data: Any = None
-        self.selected_indices = np.zeros(0, dtype=np.int64)  # dataset indices: survive new maps
         self.vector: AttributeVector | None = None
         self.vector_recipe: dict = {}
         self._attribute_base: np.ndarray | None = None
@@ -66,8 +65,11 @@ class LatentWorkbench(QObject):
     def _connect(self) -> None:
         explorer, items, math = self.explorer, self.items_dock, self.arithmetic
         explorer.map_ready.connect(self._on_map_ready)
+        self.state.model_switched.connect(self._on_model_switched)
+        self.state.items_changed.connect(self._items_changed)
         explorer.preview_shown.connect(self._on_preview_shown)
         explorer.decoder.decoded.connect(self._on_decoded)
+        explorer.placer.placed.connect(self._on_placed)
         self.map.selection_changed.connect(self._on_selection_changed)
         items.tool_chosen.connect(self.map.set_selection_tool)
         items.make_group_requested.connect(self.make_group)
@@ -85,23 +87,36 @@ class LatentWorkbench(QObject):
         math.keep_vector_requested.connect(self.keep_vector)
 
     # -- the model and its map -------------------------------------------------------
+    @property
+    def identity(self):
+        """The explored model's name and hash for exported files."""
+        return self.state.fingerprint
+
     def set_model_identity(self, name: str, path: str | Path | None) -> None:
         """What exported PNGs name as their model (the hash is taken on first export)."""
-        self.identity = ModelIdentity(name=name, path=None if path is None else Path(path))
+        self.state.set_fingerprint(name, path)
+
+    def _on_model_switched(self, switch: ModelSwitch) -> None:
+        """Another model: results, vectors and bases of another latent size go; the map
+        they were drawn on is about to be replaced."""
+        if not switch.keeps_latents:
+            self.vector = None
+            self._attribute_base = None
+            self._result = None
+            self._strip_latents = None
+            self.arithmetic.show_vector(None, "Choose the points that have the attribute.")
+        if self.state.map_data is None:
+            self.map_data = None
+            self.map.clear_extra_points("items")
+        self._items_changed()
 
     def _on_map_ready(self, data: Any) -> None:
-        """A new map (new weights, another epoch, another projection): items of data points
-        take their latents from it; places and results keep theirs."""
-        model_changed = self.map_data is None or data.cloud is not self.map_data.cloud
+        """A new map (new weights, another epoch, another projection): the state has re-read
+        items of data points from it; the selection follows its dataset indices."""
         self.map_data = data
-        self.identity.set_model(self.explorer.model)
-        if model_changed:
-            removed = self.items.refresh(self._latents_of)
-            if removed:
-                self.status_changed.emit(f"Removed items not on the new map: {', '.join(removed)}")
-        self.map.set_selection(self._rows_of(self.selected_indices), notify=False)
+        self.map.set_selection(self._rows_of(self.state.selected_indices), notify=False)
         self.items_dock.set_selection_count(len(self.map.selected_rows()))
-        self.items_dock.set_has_model(True, self.explorer.model.has_encoder)
+        self.items_dock.set_has_model(True, self.state.identity.has_encoder)
         self._items_changed()
         self._reevaluate()
 
@@ -114,22 +129,20 @@ class LatentWorkbench(QObject):
         preview shows the expression's result (never take the preview from the user)."""
         self.evaluate(self.arithmetic.expression.text(), show=self._showing("arithmetic"))
 
-    def _latents_of(self, indices: np.ndarray) -> np.ndarray | None:
-        rows = self._rows_of(indices)
-        return None if len(rows) != len(indices) else self.map_data.cloud.latents[rows]
-
     def _rows_of(self, indices: np.ndarray) -> np.ndarray:
         """Rows of the map's points for dataset ``indices`` (those on the map)."""
-        cloud_indices = self.map_data.cloud.indices
-        order = np.argsort(cloud_indices)
-        position = np.searchsorted(cloud_indices, indices, sorter=order)
-        position = np.clip(position, 0, len(order) - 1)
-        rows = order[position]
-        return rows[cloud_indices[rows] == indices]
+        return self.state.rows_of(indices)
 
     # -- selection and items ---------------------------------------------------------
+    @property
+    def selected_indices(self) -> np.ndarray:
+        """Dataset indices of the selected points: they survive new maps of the dataset."""
+        return self.state.selected_indices
+
     def _on_selection_changed(self, rows: np.ndarray) -> None:
-        self.selected_indices = self.map_data.cloud.indices[rows].copy()
+        if self.map_data is None:
+            return
+        self.state.set_selection(self.map_data.cloud.indices[rows])
         self.items_dock.set_selection_count(len(rows))
 
     def make_group(self, name: str | None = None) -> LatentItem | None:
@@ -210,11 +223,23 @@ class LatentWorkbench(QObject):
     def _draw_items(self) -> None:
         """Vectors (places, images, results) as white diamonds where they land."""
         vectors = [item.latents[0] for item in self.items if item.kind != "group"]
-        if self.map_data is None or not vectors:
+        data = self.map_data
+        if data is None or not vectors or not self.state.accepts(vectors[0]):
             self.map.clear_extra_points("items")
             return
-        xy = self.map_data.to_map(np.stack(vectors))
+        if data.instant_placement:
+            self._draw_item_markers(data.to_map(np.stack(vectors)))
+        else:  # a map of image features: placed on a worker
+            self.map.clear_extra_points("items")
+            self.explorer.placer.request("items", data, np.stack(vectors), tag=len(vectors))
+
+    def _draw_item_markers(self, xy: np.ndarray) -> None:
         self.map.set_extra_points("items", xy, symbol="d", colour=ITEM_MARKER_COLOUR, size=11)
+
+    def _on_placed(self, name: str, data: Any, xy: np.ndarray, count: Any) -> None:
+        vectors = sum(1 for item in self.items if item.kind != "group")
+        if name == "items" and data is self.map_data and count == vectors == len(xy):
+            self._draw_item_markers(xy)
 
     # -- expressions -----------------------------------------------------------------
     def insert_into_expression(self, name: str) -> None:
@@ -336,26 +361,34 @@ class LatentWorkbench(QObject):
 
     def apply_vector(self, strength: float) -> None:
         """Decode base + strength·vector into the preview."""
-        if self.vector is None or self._attribute_base is None:
+        base, vector = self._attribute_base, self.vector
+        if (
+            vector is None
+            or not self.state.accepts(base)
+            or not self.state.accepts(vector.direction)
+        ):
             return
-        latent = self.vector.apply(self._attribute_base, strength)
-        positive, negative, base = self.arithmetic.attribute_choice()
+        latent = vector.apply(base, strength)
+        positive, negative, base_name = self.arithmetic.attribute_choice()
         recipe = {
             **self.vector_recipe,
             "strength": strength,
             "base_latent": self._attribute_base.tolist(),
         }
-        description = f"{base} {strength:+.2f}·({positive} − {negative})"
+        description = f"{base_name} {strength:+.2f}·({positive} − {negative})"
         self.explorer.show_latent(latent, description, recipe)
 
     def _request_strip(self) -> None:
-        if self.vector is None or self._attribute_base is None or self.explorer.model is None:
+        base, vector = self._attribute_base, self.vector
+        if (
+            vector is None
+            or not self.state.accepts(base)
+            or not self.state.accepts(vector.direction)
+        ):
             return
         strengths = strength_values(STRIP_FRAMES)
-        self._strip_latents = self.vector.strip(self._attribute_base, strengths)
-        self.explorer.decoder.request(
-            "attribute_strip", self.explorer.model, self._strip_latents, context=strengths
-        )
+        self._strip_latents = self.vector.strip(base, strengths)
+        self.explorer.request_decode("attribute_strip", self._strip_latents, context=strengths)
 
     def _on_preview_shown(self, latent: np.ndarray, recipe: dict) -> None:
         """A new preview from elsewhere becomes the base when the base is 'the preview'."""

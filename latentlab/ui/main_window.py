@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
+from latentlab.session import ExplorerState
 from latentlab.ui.arithmetic_dock import ArithmeticDock
 from latentlab.ui.background import start_job, wait_for_jobs
 from latentlab.ui.explorer import Explorer
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self._pending_open: str | None = None
         self._trained_binarized = False  # the explored model saw binarized images in training
 
+        self.state = ExplorerState()  # what is explored: model, map, preview, items, ...
         self.welcome = WelcomePage()
         self.map = LatentMap()
         self.central = QStackedWidget()
@@ -68,7 +70,7 @@ class MainWindow(QMainWindow):
 
         self.preview_dock = PreviewDock(self)
         self.training_dock = TrainingDock(self)
-        self.interpolation_dock = InterpolationDock(self)
+        self.interpolation_dock = InterpolationDock(self, keypoints=self.state.keypoints)
         self.projection_dock = ProjectionDock(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.preview_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.interpolation_dock)
@@ -88,7 +90,9 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(self.interpolation_dock, dock)
         self.interpolation_dock.raise_()
 
-        self.explorer = Explorer(self.map, self.preview_dock, self.interpolation_dock, self)
+        self.explorer = Explorer(
+            self.state, self.map, self.preview_dock, self.interpolation_dock, self
+        )
         self.workbench = LatentWorkbench(self.explorer, self.items_dock, self.arithmetic_dock, self)
         self.traversal = TraversalController(self.explorer, self.traversal_dock, self)
         self.latent_files = LatentFiles(self, self.explorer, self.workbench)
@@ -233,12 +237,13 @@ class MainWindow(QMainWindow):
     def _on_model_opened(self, opened: Any) -> None:
         if not opened.from_adapter:  # recent files are reopened as checkpoints
             self._remember_recent(str(opened.path))
-        if not self.training.running and self.training.run is None:
+        if not self.training.running:
+            # The dock describes the model shown or nothing: a finished run's curves go.
+            self.training_dock.clear_run()
             self.training_dock.hide()  # nothing to show there: give the map the room
-        self.model_label.setText(_describe_model(opened.model, opened.dataset_info.name))
-        self.workbench.set_model_identity(opened.path.name, opened.path)
         self._trained_binarized = opened.trained_binarized
         self.explorer.set_model(opened.model, opened.dataset)
+        self.workbench.set_model_identity(opened.path.name, opened.path)
         self.setWindowTitle(f"LatentLab — {opened.path.name}")
         self.status.showMessage(f"Opened {opened.path}", 5000)
         if opened.warning:
@@ -298,14 +303,14 @@ class MainWindow(QMainWindow):
 
         self.training.run_started.connect(self._on_run_started)
         self.training.model_updated.connect(self._on_training_snapshot)
-        self.training.run_finished.connect(
-            lambda record: self.status.showMessage(record.message, 10000)
-        )
+        self.training.run_finished.connect(self._on_run_finished)
         self.training.error_raised.connect(self.show_error)
         self.training.checkpoint_saved.connect(
             lambda path: self.status.showMessage(f"Checkpoint saved: {path}", 8000)
         )
         self.explorer.error_raised.connect(self.show_error)
+        self.state.model_switched.connect(self._on_model_switched)
+        self.state.status_reported.connect(lambda text: self.status.showMessage(text, 15000))
         self.explorer.map_ready.connect(self._on_map_ready)
         self.explorer.decode_timed.connect(
             lambda ms: self.decode_label.setText(f"decode {ms:.1f} ms")
@@ -316,10 +321,29 @@ class MainWindow(QMainWindow):
 
     def _on_training_snapshot(self, snapshot: Any) -> None:
         dataset = self.training.run.dataset
+        self.explorer.set_model(snapshot.model, dataset, epoch=snapshot.epoch)
         self.workbench.set_model_identity(
             f"training run on {dataset.name}, epoch {snapshot.epoch} (not saved)", None
         )
-        self.explorer.set_model(snapshot.model, dataset, epoch=snapshot.epoch)
+        run = self.training.run
+        if getattr(snapshot, "final", False):  # the weights the run ended with
+            self.setWindowTitle(f"LatentLab — {run.kind} on {dataset.name}, epoch {snapshot.epoch}")
+        else:
+            self.setWindowTitle(
+                f"LatentLab — training {run.kind} on {dataset.name}, epoch {snapshot.epoch}"
+            )
+
+    def _on_model_switched(self, switch: Any) -> None:
+        """Whatever brought the model, the status bar names the one now explored."""
+        self.model_label.setText(switch.after.describe())
+        if self.state.map_data is None:
+            self.points_label.setText("mapping…")
+
+    def _on_run_finished(self, record: Any) -> None:
+        self.status.showMessage(record.message, 10000)
+        run = self.training.run
+        if run is not None:  # the final weights' snapshot follows and names their epoch
+            self.setWindowTitle(f"LatentLab — {run.kind} on {run.dataset.name}")
 
     def _connect_latent_math(self) -> None:
         files, workbench = self.latent_files, self.workbench
@@ -375,10 +399,6 @@ class MainWindow(QMainWindow):
             self.map_shown.emit()
         judged = ", classes as the classifier sees them" if data.cloud.labels_predicted else ""
         self.points_label.setText(f"{len(data.cloud):,} points ({data.cloud.source}{judged})")
-        if self.training.run is not None and self.explorer.model is not None:
-            self.model_label.setText(
-                _describe_model(self.explorer.model, self.training.run.dataset.name)
-            )
 
     def _fit_map_once_shown(self) -> None:
         self.map.reset_view()
@@ -579,13 +599,6 @@ def _parse_shape(text: str) -> tuple[int, int, int] | None:
     except ValueError:
         return None
     return shape if len(shape) == 3 and min(shape) > 0 else None  # type: ignore[return-value]
-
-
-def _describe_model(model: Any, dataset_name: str) -> str:
-    if getattr(model, "kind", "") == "adapter":
-        return f"{model.source}, latent {model.latent_dim}, {dataset_name}"
-    config = model.config
-    return f"{config.kind} ({config.architecture}), latent {config.latent_dim}, {dataset_name}"
 
 
 def _labelled(dataset: Any) -> bool:

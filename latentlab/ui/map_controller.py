@@ -65,8 +65,11 @@ class MapController(QObject):
         self._streaming_featurize: Any = None
         self._displayed_indices: np.ndarray | None = None
         self._displayed_labels: tuple[Any, Any] = (None, ())
-        self._auto_view: tuple[float, float, float, float] | None = None
-        self._following = True  # the view fits the points as they glide
+        # The view fits the points as they glide (a t-SNE map grows from a dot) until the user
+        # pans or zooms; fitting the view again (Home, double click, a new map) resumes it.
+        self._user_moved_view = False
+        latent_map.view_box.sigRangeChangedManually.connect(self._on_user_moved_view)
+        latent_map.view_reset.connect(self.remember_auto_view)
         self._shut_down = False
 
     # -- what is shown ------------------------------------------------------------------
@@ -77,8 +80,21 @@ class MapController(QObject):
         return self.history[self.shown_index].data if self.history else None
 
     def remember_auto_view(self) -> None:
-        """The current view was fitted by the app, not chosen by the user."""
-        self._auto_view = self.map.view_range()
+        """The current view was fitted by the app (or by Home), not chosen by the user."""
+        self._user_moved_view = False
+
+    @property
+    def idle(self) -> bool:
+        """Whether no map is being built or waiting to be."""
+        return self._worker is None and not self._pending
+
+    @property
+    def following(self) -> bool:
+        """Whether the view keeps fitting the points while they move."""
+        return not self._user_moved_view
+
+    def _on_user_moved_view(self, *_args) -> None:
+        self._user_moved_view = True
 
     def show_epoch(self, index: int) -> None:
         """Show the map of ``history[index]`` (the epoch slider)."""
@@ -95,6 +111,7 @@ class MapController(QObject):
         if new_history:
             self.history.clear()
             self.shown_index = -1
+            self._user_moved_view = False  # another model's map is fitted when it comes
         self.model, self.dataset, self.epoch = model, dataset, epoch
         if self.config.space == "features" and (dataset is None or dataset.labels is None):
             # No classifier can be trained without labels: map the latents instead.
@@ -132,7 +149,7 @@ class MapController(QObject):
         """Project the shown model's codes again with ``config``. Earlier epochs' maps were
         made another way, so only the shown one is kept."""
         self.config = config
-        self._auto_view = None  # another layout: the view fits it, wherever the user had zoomed
+        self._user_moved_view = False  # another layout: the view fits it, wherever it was
         if self.history:
             shown = self.history[self.shown_index]
             self.history = [shown]
@@ -288,7 +305,6 @@ class MapController(QObject):
                 # A GAN's samples change with the weights, and so do the classes seen in them.
                 self.map.set_labels(cloud.labels, cloud.class_names)
                 self._displayed_labels = (cloud.labels, cloud.class_names)
-            self._following = self._auto_view is None or self.map.view_range() == self._auto_view
             self.animation.move_to(xy, glide_ms)
             return
         self.animation.stop()
@@ -306,6 +322,5 @@ class MapController(QObject):
     def _follow_points(self) -> None:
         """While points glide, an untouched view keeps fitting them (a t-SNE map grows from a
         dot to its full size); a view the user moved stays where they put it."""
-        if self._following:
+        if not self._user_moved_view:
             self.map.reset_view()
-            self.remember_auto_view()

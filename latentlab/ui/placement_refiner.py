@@ -12,7 +12,9 @@ from latentlab.ui.jobs import placement_job
 
 class PlacementRefiner(QObject):
     """On a t-SNE map, paths and markers are drawn at once from their nearest data points;
-    this places them again with openTSNE's optimisation (seconds) and reports the result.
+    this places them again with openTSNE's optimisation (seconds) and reports the result. On a
+    map of image features it places them in the first place (their images are decoded and
+    featurized, too slow for the GUI thread).
 
     One job at a time; for each name only the newest request is kept, so dragging keypoints
     around never queues stale work.
@@ -30,13 +32,18 @@ class PlacementRefiner(QObject):
     def request(self, name: str, data: Any, latents: Any, tag: Any = None) -> None:
         """Place ``latents`` on ``data``'s map (no-op for maps placed exactly already).
         ``tag`` comes back with the result, so a late answer can be told from a current one."""
-        if not data.can_refine or self._shut_down:
+        if not (data.can_refine or not data.instant_placement) or self._shut_down:
             return
         self._pending[name] = (data, latents, tag)
         self._start_next()
 
     def forget(self, name: str) -> None:
         self._pending.pop(name, None)
+
+    def forget_all(self) -> None:
+        """Drop every request not started (their map is gone); a running one's answer is
+        told apart by the map it carries."""
+        self._pending.clear()
 
     def shutdown(self) -> None:
         self._shut_down = True

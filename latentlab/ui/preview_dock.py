@@ -14,8 +14,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latentlab.ui.elided_label import ElidedLabel
 from latentlab.ui.pixel_view import PixelView
 from latentlab.ui.scrolling import scrollable
+
+LAST_HOVERED = "Last hovered: "
 
 
 class PreviewDock(QDockWidget):
@@ -39,8 +42,8 @@ class PreviewDock(QDockWidget):
         layout.addWidget(self.preview, stretch=3)
         # One line, not word-wrapped: a wrapping label makes the scrolling dock take its
         # preferred height instead of shrinking to the space it has.
-        self.caption = QLabel("")
-        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Elided: a long recipe ("A − B + C at …") must not widen the dock past the window.
+        self.caption = ElidedLabel("")
         layout.addWidget(self.caption)
 
         buttons = QHBoxLayout()
@@ -90,15 +93,20 @@ class PreviewDock(QDockWidget):
         for button in (self.use_as_a, self.use_as_b, self.export):
             button.setEnabled(True)
 
-    def clear(self) -> None:
+    def clear_preview(self) -> None:
+        """No preview (the latent it showed belonged to another model)."""
         self.preview.set_image(None)
         self.caption.setText("")
-        self.clear_hover()
         for button in (self.use_as_a, self.use_as_b, self.export):
             button.setEnabled(False)
 
+    def clear(self) -> None:
+        self.clear_preview()
+        self.clear_hover()
+
     def show_hover(self, image: np.ndarray, title: str) -> None:
         """Show a data point; it stays after the mouse leaves it, so it can be used as A/B."""
+        self.hover_title.setStyleSheet("")
         self.hover_title.setText(title)
         self.hover_image.set_image(image)
         self.hover_reconstruction.set_image(None)
@@ -108,7 +116,15 @@ class PreviewDock(QDockWidget):
     def show_hover_reconstruction(self, image: np.ndarray | None) -> None:
         self.hover_reconstruction.set_image(image)
 
+    def mark_hover_stale(self) -> None:
+        """The mouse left the point: it stays (to be used as A or B), marked as the last one."""
+        title = self.hover_title.text()
+        if self.point_as_a.isEnabled() and not title.startswith(LAST_HOVERED):
+            self.hover_title.setText(f"{LAST_HOVERED}{title}")
+            self.hover_title.setStyleSheet("color: palette(mid);")
+
     def clear_hover(self) -> None:
+        self.hover_title.setStyleSheet("color: palette(mid);")
         self.hover_title.setText("Hover a point to see it and its reconstruction")
         self.hover_image.set_image(None)
         self.hover_reconstruction.set_image(None)

@@ -51,6 +51,9 @@ class ProjectionDock(QDockWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Projection", parent)
         self.setObjectName("ProjectionDock")
+        self._data: Any = None
+        self._fidelity: dict = {}
+        self._chosen_inverse = "exact"  # the user's choice; a map without it uses its best
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -60,8 +63,6 @@ class ProjectionDock(QDockWidget):
         layout.addWidget(self._build_epochs())
         layout.addStretch(1)
         self.setWidget(scrollable(body))
-        self._data: Any = None
-        self._fidelity: dict = {}
         self._on_method_changed()
         self.set_model_options(prior_samples=False, features_available=True)
         self.set_map(None)
@@ -168,7 +169,7 @@ class ProjectionDock(QDockWidget):
             self.inverse_group.addButton(button)
             layout.addWidget(button)
             layout.addWidget(note)
-            button.toggled.connect(lambda checked, v=value: checked and self.inverse_chosen.emit(v))
+            button.toggled.connect(lambda checked, v=value: checked and self._on_inverse_clicked(v))
         self.inverse_buttons["exact"].setChecked(True)
         self.round_trip_note = QLabel(
             "Round trip: ‖inverse(map(z)) − z‖ on held-out points, relative to the spread of "
@@ -215,7 +216,18 @@ class ProjectionDock(QDockWidget):
         )
 
     def chosen_inverse(self) -> str:
+        """The inverse the user chose (the one checked may be the map's best instead)."""
+        return self._chosen_inverse
+
+    def inverse_shown(self) -> str:
+        """The inverse whose button is checked: the one clicks use on the shown map."""
         return next(v for v, b in self.inverse_buttons.items() if b.isChecked())
+
+    def _on_inverse_clicked(self, value: str) -> None:
+        if self._data is not None and value not in self._data.inverse_methods:
+            return  # checked by set_map, not by the user
+        self._chosen_inverse = value
+        self.inverse_chosen.emit(value)
 
     # -- showing ------------------------------------------------------------------------
 
@@ -266,13 +278,24 @@ class ProjectionDock(QDockWidget):
         data = self._data
         methods = () if data is None else data.inverse_methods
         quality = None if data is None else data.quality
+        # Check the inverse clicks use now: the chosen one, or the map's best.
+        in_use = (
+            self._chosen_inverse if data is None else data.resolve_inverse(self._chosen_inverse)
+        )
+        button = self.inverse_buttons[in_use]
+        if not button.isChecked():
+            button.blockSignals(True)
+            button.setChecked(True)
+            button.blockSignals(False)
+        # A non-linear map learns its inverse after it is shown; a linear one never does.
+        learning = data is not None and not data.projection.exact_inverse and quality is None
         for value, _text in INVERSES:
             self.inverse_buttons[value].setEnabled(value in methods)
             notes = []
             error = None if quality is None else quality.round_trip(value)
             if error is not None:
                 notes.append(f"round trip {error.median:.2f}")
-            elif value == "learned" and data is not None and quality is not None:
+            elif value == "learned" and learning:
                 notes.append("learning…")
             fidelity = self._fidelity.get(value)
             if fidelity is not None and fidelity.clicks == 0:

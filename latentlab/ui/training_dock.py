@@ -123,8 +123,7 @@ class TrainingDock(QtWidgets.QDockWidget):
             self._reset_views()
             self.progress_label.setText("Loading the dataset and building the model…")
         if state == "idle":
-            self._reset_views()
-            self.progress_label.setText(_NO_RUN_TEXT)
+            self.clear_run()
         if state not in ("running", "paused"):
             self._stopping = False
         active = state in ("running", "paused") and not self._stopping
@@ -138,6 +137,19 @@ class TrainingDock(QtWidgets.QDockWidget):
         # A finished run's model can still be saved (elsewhere than its autosave).
         self.save_button.setEnabled(active or state == "finished")
         self._update_bar_text()
+
+    def clear_run(self) -> None:
+        """Show no run: a failed start, or a model opened from a file while none trains.
+        The previous run's curves and images go, so the dock never describes another model."""
+        self._reset_views()
+        self.loss_plot.reset(())
+        self.samples_panel.clear(_NO_RUN_TEXT)
+        self.reconstructions_panel.set_shown(True)
+        self.reconstructions_panel.clear(_NO_RUN_TEXT)
+        self.quality_panel.reset("")
+        self.quality_panel.hide()
+        self.run_label.set_path(None)
+        self.progress_label.setText(_NO_RUN_TEXT)
 
     def begin_run(
         self,

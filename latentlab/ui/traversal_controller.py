@@ -39,10 +39,19 @@ class TraversalController(QObject):
         self.latent: np.ndarray | None = None  # what the sliders move, ahead of the decoder
         self.mode: str | None = None  # None: the default for the latent size
         explorer.map_ready.connect(self._on_map_ready)
+        explorer.state.model_switched.connect(self._on_model_switched)
         explorer.preview_shown.connect(self._on_preview_shown)
         dock.coordinate_changed.connect(self.set_coordinate)
         dock.mode_chosen.connect(self.set_mode)
         dock.reset_requested.connect(self.centre)
+
+    def _on_model_switched(self, switch: Any) -> None:
+        """Another latent size: the sliders' latent and axes belong to the old space."""
+        if not switch.keeps_latents:
+            self.latent = None
+            self.axes = None
+            self.map_data = None
+            self.dock.set_ready(False)
 
     def _on_map_ready(self, data: Any) -> None:
         new_cloud = self.map_data is None or data.cloud is not self.map_data.cloud
@@ -94,9 +103,11 @@ class TraversalController(QObject):
                 f"{len(self.axes)} principal directions of the data's latents hold "
                 f"{shown:.0%} of their variance.",
             )
-        if self.latent is not None:
+        if self.latent is not None and self.explorer.state.accepts(self.latent):
             self.dock.set_coordinates(self.axes.coordinates(self.latent))
             self.dock.set_ready(True)
+        else:
+            self.latent = None
 
     def _dimension_notes(self) -> tuple[list[str], np.ndarray | None, str]:
         activity = self.activity
@@ -115,6 +126,8 @@ class TraversalController(QObject):
     def _on_preview_shown(self, latent: np.ndarray, recipe: dict) -> None:
         if recipe.get("kind") == "traversal" or self.axes is None:
             return  # our own step: the sliders are already there
+        if len(latent) != self.axes.directions.shape[1]:
+            return  # of another model: the axes of its map come with it
         self.latent = np.asarray(latent, dtype=np.float64)
         self.dock.set_coordinates(self.axes.coordinates(self.latent))
         self.dock.set_ready(True)

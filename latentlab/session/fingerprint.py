@@ -14,7 +14,7 @@ from typing import Any
 
 
 @dataclass
-class ModelIdentity:
+class ModelFingerprint:
     """The explored model's name and where it came from; the hash is computed when first
     asked (hashing a 50 MB checkpoint takes a few tenths of a second)."""
 

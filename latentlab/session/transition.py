@@ -1,0 +1,62 @@
+"""The one model switch: what a new model (or another epoch's weights) keeps and drops.
+
+Every way a model arrives (a new training run's first epoch, Open checkpoint, an adapter, the
+epoch scrubber, a resumed run) is one ``ModelSwitch``. It decides, for each thing that
+depends on the model, whether it is kept, revalidated or dropped:
+
+* latents (the preview, keypoints, places and results, a traversal or attribute base) are
+  kept only in a latent space of the same size: one of another size never reaches a decoder;
+* groups and the selection hold dataset indices, so they are kept only for the same dataset
+  (and then re-read from the new map: revalidated);
+* maps are always made again, except for a refresh of the same run (new weights).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from latentlab.session.identity import ModelIdentity
+
+
+@dataclass(frozen=True)
+class ModelSwitch:
+    before: ModelIdentity | None
+    after: ModelIdentity
+    refresh: bool = False  # the same run with other weights (an epoch's end, the scrubber)
+
+    @property
+    def keeps_latents(self) -> bool:
+        """Whether latents made for the model before can be decoded by this one."""
+        return self.before is not None and self.before.latent_dim == self.after.latent_dim
+
+    @property
+    def keeps_groups(self) -> bool:
+        """Whether dataset indices (groups, the selection) still name the same points."""
+        return (
+            self.before is not None
+            and self.after.dataset is not None
+            and self.before.dataset == self.after.dataset
+        )
+
+    @property
+    def is_new_model(self) -> bool:
+        return not self.refresh or self.before != self.after
+
+    def summary(self, dropped_groups: list[str], dropped_latents: bool) -> str:
+        """What the user is told in the status bar ('' when nothing was dropped)."""
+        parts = []
+        if dropped_groups:
+            before = self.before.dataset_name if self.before is not None else "another dataset"
+            parts.append(
+                f"dropped groups {', '.join(dropped_groups)} and the selection (points of "
+                f"{before}, not of {self.after.dataset_name})"
+            )
+        if dropped_latents and self.before is not None:
+            parts.append(
+                f"the latent size changed ({self.before.latent_dim} → {self.after.latent_dim}): "
+                "the preview, keypoints and latent items were cleared"
+            )
+        if not parts:
+            return ""
+        text = "; ".join(parts)
+        return text[0].upper() + text[1:] + "."
