@@ -17,7 +17,6 @@ def fake_model(latent_dim: int, kind: str = "vae", has_encoder: bool = True):
     )
 
 
-
 class Dataset:
     def __init__(self, name: str, size: int = 100) -> None:
         self.name, self.size, self.class_names = name, size, ("a", "b")
