@@ -47,14 +47,14 @@ class ModelSwitch:
         parts = []
         if dropped_groups:
             before = self.before.dataset_name if self.before is not None else "another dataset"
+            noun = "group" if len(dropped_groups) == 1 else "groups"
             parts.append(
-                f"dropped groups {', '.join(dropped_groups)} and the selection (points of "
-                f"{before}, not of {self.after.dataset_name})"
+                f"dropped {noun} {', '.join(dropped_groups)} and the selection ({before} points)"
             )
         if dropped_latents and self.before is not None:
             parts.append(
-                f"the latent size changed ({self.before.latent_dim} → {self.after.latent_dim}): "
-                "the preview, keypoints and latent items were cleared"
+                f"latent size {self.before.latent_dim} → {self.after.latent_dim}: cleared the "
+                "preview, keypoints and latent items"
             )
         if not parts:
             return ""

@@ -375,6 +375,7 @@ class MainWindow(QMainWindow):
         )
         self.explorer.map_ready.connect(dock.set_map)
         self.explorer.map_improved.connect(dock.set_map)
+        maps.moved.connect(dock.set_map)  # a forming t-SNE map: clicks use its nearest points
         self.explorer.fidelity_measured.connect(dock.set_fidelity)
         self.explorer.map_ready.connect(
             lambda _data: self.metrics_dock.set_model(
