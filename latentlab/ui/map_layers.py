@@ -54,14 +54,19 @@ class _Ring:
             vb.addItem(item)
 
     def set_position(self, x: float, y: float) -> None:
+        """Move the ring: one spot drawn at the items' origin, the items moved (a click moves
+        the marker; setting new data each time would rebuild the spots)."""
         for item, pen in self._style:
-            item.setData(x=[x], y=[y], symbol=self._symbol, size=self._size, pen=pen, brush=None)
+            if len(item.data) == 0:
+                item.setData(
+                    x=[0.0], y=[0.0], symbol=self._symbol, size=self._size, pen=pen, brush=None
+                )
+            item.setPos(x, y)
             item.setVisible(True)
 
     def clear(self) -> None:
         for item, _ in self._style:
             item.setVisible(False)
-            item.clear()
 
     @property
     def visible(self) -> bool:
@@ -70,8 +75,7 @@ class _Ring:
     def position(self) -> tuple[float, float] | None:
         if not self.visible:
             return None
-        x, y = self.main.getData()
-        return float(x[0]), float(y[0])
+        return float(self.main.pos().x()), float(self.main.pos().y())
 
 
 class MapOverlays:
