@@ -11,7 +11,7 @@ import logging
 import math
 
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtGui
 
 _log = logging.getLogger(__name__)
 
@@ -33,8 +33,6 @@ class GridItem(pg.GraphicsObject):
             self._pens.append(pen)
         self._bounds = QtCore.QRectF()
         self.setZValue(Z_GRID)
-        # Drawn again when the view moves; a marker moving over it is blitted from the cache.
-        self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def dataBounds(self, ax: int, frac: float = 1.0, orthoRange=None):
         return None, None  # never part of auto-range

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore
 
 from latentlab.ui.map_colours import (
     MISSING_VALUE_COLOUR,
@@ -268,9 +268,6 @@ class PointsLayer:
         groups = self._groups()
         while len(self._scatter_items) < len(groups):
             item = InertScatterPlotItem(pxMode=True, useCache=True, antialias=True)
-            # A click moves the marker over the points: the points are blitted from a cache
-            # instead of drawn again (it is redrawn when the view zooms or the data change).
-            item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
             item.setOpacity(self._opacity)
             self._vb.addItem(item)
             self._scatter_items.append(item)
