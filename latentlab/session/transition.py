@@ -38,10 +38,6 @@ class ModelSwitch:
             and self.before.dataset == self.after.dataset
         )
 
-    @property
-    def is_new_model(self) -> bool:
-        return not self.refresh or self.before != self.after
-
     def summary(self, dropped_groups: list[str], dropped_latents: bool) -> str:
         """What the user is told in the status bar ('' when nothing was dropped)."""
         parts = []

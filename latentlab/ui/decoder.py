@@ -160,9 +160,6 @@ class LatestRequestDecoder(QObject):
         with self._lock:
             self._pending.clear()
 
-    def is_running(self) -> bool:
-        return self._thread.isRunning()
-
     def shutdown(self) -> None:
         """Drop pending work and stop the thread (waits for the decode in progress)."""
         self.discard_pending()
