@@ -15,6 +15,18 @@ from superqt.utils import create_worker
 _running: set[Any] = set()
 
 
+_own_pools: list[QThreadPool] = []  # pools of long jobs, waited for at exit like the global one
+
+
+def dedicated_pool() -> QThreadPool:
+    """A pool of one thread for a long job (training), so a paused run never holds one of the
+    global pool's few threads (as many as cores) that maps, classifiers and files need."""
+    pool = QThreadPool()
+    pool.setMaxThreadCount(1)
+    _own_pools.append(pool)
+    return pool
+
+
 def start_job(
     func: Callable[..., Any],
     *args: Any,
@@ -22,8 +34,10 @@ def start_job(
     on_yield: Callable[[Any], None] | None = None,
     on_error: Callable[[Exception], None] | None = None,
     on_finished: Callable[[], None] | None = None,
+    pool: QThreadPool | None = None,
 ):
-    """Run ``func(*args)`` (a function or a generator) on the global thread pool.
+    """Run ``func(*args)`` (a function or a generator) on ``pool`` (the global thread pool
+    by default).
 
     Signals are queued to the GUI thread. The job is handed to the pool at once (superqt
     delays it when no event loop runs yet), so ``QThreadPool.waitForDone`` at exit always
@@ -41,10 +55,11 @@ def start_job(
         worker.finished.connect(on_finished)
     _running.add(worker)
     worker.finished.connect(lambda: _running.discard(worker))
-    QThreadPool.globalInstance().start(worker)
+    (pool or QThreadPool.globalInstance()).start(worker)
     return worker
 
 
 def wait_for_jobs(timeout_ms: int = 30_000) -> bool:
     """Block until every job has ended (training stops between steps); True if all did."""
-    return QThreadPool.globalInstance().waitForDone(timeout_ms)
+    done = all(pool.waitForDone(timeout_ms) for pool in _own_pools)
+    return QThreadPool.globalInstance().waitForDone(timeout_ms) and done

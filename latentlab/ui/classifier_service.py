@@ -63,7 +63,10 @@ class ClassifierService(QObject):
         """Have a classifier for ``dataset`` (labelled datasets only; others are ignored)."""
         if dataset is None or dataset.labels is None or self._shut_down:
             return
-        if dataset is self.dataset or dataset is self._training_for:
+        if same_dataset(dataset, self.dataset) and self.classifier is not None:
+            self.dataset = dataset  # reopened: the same images, another object
+            return
+        if same_dataset(dataset, self._training_for):
             return
         self.classifier, self.dataset = None, None
         self._training_for = dataset
@@ -78,7 +81,7 @@ class ClassifierService(QObject):
 
     def classifier_for(self, dataset: Any) -> Any:
         """The ready classifier of ``dataset``, or None."""
-        return self.classifier if dataset is not None and dataset is self.dataset else None
+        return self.classifier if same_dataset(dataset, self.dataset) else None
 
     def labeller(self):
         """A function naming one image with the classifier ready now (None without one), for
@@ -143,3 +146,14 @@ def _label_with(classifier: Any, image: np.ndarray) -> str | None:
     if tuple(image.shape[:2]) != tuple(classifier.image_shape[1:]):
         return None
     return classifier.class_names[int(predict_labels(classifier.model, image[None])[0])]
+
+
+def same_dataset(a: Any, b: Any) -> bool:
+    """The same dataset, also when reopened as another object (another checkpoint of it)."""
+    from latentlab.session import DatasetIdentity
+
+    return (
+        a is not None
+        and b is not None
+        and (a is b or DatasetIdentity.of(a) == DatasetIdentity.of(b))
+    )

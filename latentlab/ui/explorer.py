@@ -14,7 +14,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 
 from latentlab.session import ExplorerState, ModelSwitch, Preview
-from latentlab.ui.classifier_service import ClassifierService
+from latentlab.ui.classifier_service import ClassifierService, same_dataset
 from latentlab.ui.decoder import DecodeResult, LatestRequestDecoder
 from latentlab.ui.jobs import MapPoints
 from latentlab.ui.map_controller import MapController
@@ -165,7 +165,7 @@ class Explorer(QObject):
             self.preview.clear_preview()
 
     def _on_classifier_ready(self, dataset: Any, classifier: Any) -> None:
-        if dataset is self.dataset:
+        if same_dataset(dataset, self.dataset):
             self.maps.set_classifier(classifier)
 
     def remember_auto_view(self) -> None:

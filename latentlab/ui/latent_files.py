@@ -70,12 +70,16 @@ class LatentFiles(QObject):
                 f"Inverting {name}: step {progress.step}/{progress.total}, "
                 f"error {progress.error:.4f}"
             ),
-            on_result=self._on_encoded,
+            on_result=lambda encoded: self._on_encoded(encoded, model),
             on_error=lambda error: self.error_raised.emit("Could not encode the image", str(error)),
         )
 
-    def _on_encoded(self, encoded: EncodedImage) -> None:
+    def _on_encoded(self, encoded: EncodedImage, model: Any) -> None:
         imported = encoded.imported
+        if model is not self.explorer.model and not self.explorer.state.accepts(encoded.latent):
+            name = Path(imported.source).name
+            self.status_changed.emit(f"{name} was encoded by the model before; not kept.")
+            return
         stem = Path(imported.source).stem
         recipe = {
             "kind": "encoded image",
@@ -96,6 +100,8 @@ class LatentFiles(QObject):
             image=imported.hwc,
             recipe=recipe,
         )
+        if item is None:
+            return
         self.explorer.preview.show_hover(imported.hwc, f"{imported.source} as the model sees it")
         self.explorer.show_latent(
             encoded.latent,

@@ -151,7 +151,7 @@ class LatentWorkbench(QObject):
         if self.map_data is None or len(rows) == 0:
             return None
         cloud = self.map_data.cloud
-        item = self.items.add(
+        return self.add_item(
             "group",
             cloud.latents[rows],
             name=name,
@@ -159,8 +159,6 @@ class LatentWorkbench(QObject):
             description=_describe_points(cloud, rows),
             image=cloud.images[rows[0]],
         )
-        self._items_changed(select=item.name)
-        return item
 
     def add_preview(self) -> LatentItem | None:
         """The preview's latent as an item (a clicked place, a result, an encoded image)."""
@@ -168,19 +166,22 @@ class LatentWorkbench(QObject):
         if latent is None:
             self.error_raised.emit("Nothing to add", "Click the map first to decode a latent.")
             return None
-        item = self.items.add(
+        return self.add_item(
             "place",
             latent,
             description=self.explorer.preview_description,
             image=self.explorer.preview_image,
             recipe=self.explorer.preview_recipe,
         )
-        self._items_changed(select=item.name)
-        return item
 
-    def add_item(self, kind: str, latent: np.ndarray, **details: Any) -> LatentItem:
-        """Add any item (encoded images, reopened latents) and show it in the list."""
-        item = self.items.add(kind, latent, **details)
+    def add_item(self, kind: str, latent: np.ndarray, **details: Any) -> LatentItem | None:
+        """Add any item (encoded images, reopened latents) and show it in the list; one that
+        does not fit the other items (another latent size) is refused with a message."""
+        try:
+            item = self.items.add(kind, latent, **details)
+        except ValueError as error:
+            self.error_raised.emit("Not added", str(error))
+            return None
         self._items_changed(select=item.name)
         return item
 

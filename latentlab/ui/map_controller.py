@@ -166,6 +166,12 @@ class MapController(QObject):
         self.progress.emit("", 0, 0)
         if self.history:
             self._show(self.shown_index, EPOCH_GLIDE_MS)
+        else:  # the first map of a model: no map of it to go back to, and the old one is gone
+            self.animation.stop()
+            self.map.set_points(np.zeros((0, 2)))
+            self._displayed_indices = None
+            self._displayed_labels = (None, ())
+            self.progress.emit("Cancelled: press Project to map this model", 0, 0)
 
     def shutdown(self) -> None:
         self._shut_down = True

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from latentlab.ui.map_colours import (
     MISSING_VALUE_COLOUR,
@@ -43,12 +43,35 @@ class InertScatterPlotItem(pg.ScatterPlotItem):
     click and swallows clicks on markers; the map does its own hit testing.
     Its ``boundingRect`` (~80 µs of Python) is asked for over a hundred times per
     click by the scene's item look-ups: it is computed once per change of data,
-    spot size or view transform instead."""
+    spot size or view transform instead. And it draws only the spots in the region
+    being repainted: a marker moving over 10,000 points repaints a few of them, not all."""
 
     _cached_rect: QtCore.QRectF | None = None
+    _exposed: QtCore.QRectF | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Qt then hands paint() the exposed part of the item, not its whole bounding rect.
+        self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
 
     def mouseClickEvent(self, ev) -> None:
         ev.ignore()
+
+    def paint(self, p, option, widget=None) -> None:
+        exposed = option.exposedRect
+        self._exposed = None if exposed.isEmpty() else QtCore.QRectF(exposed)
+        try:
+            super().paint(p, option, widget)
+        finally:
+            self._exposed = None
+
+    def viewRect(self) -> QtCore.QRectF | None:
+        """The visible part of the view, and while painting only the part being repainted
+        (ScatterPlotItem.paint culls spots outside this rect)."""
+        rect = super().viewRect()
+        if rect is not None and self._exposed is not None:
+            return rect.intersected(self._exposed)
+        return rect
 
     def boundingRect(self) -> QtCore.QRectF:
         if self._cached_rect is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from latentlab.ui.background import start_job
+from latentlab.ui.background import dedicated_pool, start_job
 from latentlab.ui.jobs import ModelSnapshot, RunStarted, training_job
 from latentlab.ui.training_request import TrainingRequest
 
@@ -27,6 +27,7 @@ class TrainingController(QObject):
         self.dock = dock
         self._worker = None
         self._control = None
+        self._pool = dedicated_pool()  # a paused run must not hold a thread the map needs
         self.run: RunStarted | None = None
         self._shut_down = False
         dock.pause_requested.connect(self.pause)
@@ -53,6 +54,7 @@ class TrainingController(QObject):
             on_yield=self._on_record,
             on_error=self._on_error,
             on_finished=self._on_worker_finished,
+            pool=self._pool,
         )
 
     def pause(self) -> None:

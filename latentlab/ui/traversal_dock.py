@@ -93,6 +93,8 @@ class TraversalDock(QtWidgets.QDockWidget):
         for row in self._rows:
             for widget in row:
                 self.grid.removeWidget(widget)
+                widget.blockSignals(True)  # until it is deleted, an old slider reports nothing
+                widget.hide()
                 widget.deleteLater()
         self._rows, self.sliders, self.value_labels = [], [], []
         limit = int(RANGE_STD * STEPS_PER_STD)
@@ -127,6 +129,8 @@ class TraversalDock(QtWidgets.QDockWidget):
             label.setText(f"{value:+.2f}")
 
     def _on_slider(self, axis: int, position: int) -> None:
+        if axis >= len(self.sliders):
+            return  # a slider of axes that were replaced
         value = position / STEPS_PER_STD
         self.value_labels[axis].setText(f"{value:+.2f}")
         self.coordinate_changed.emit(axis, value)
