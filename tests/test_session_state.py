@@ -71,7 +71,7 @@ def test_another_dataset_drops_groups_and_the_selection():
 
 def test_new_weights_of_the_same_run_keep_everything():
     state = explored(8)
-    switch = state.switch_model(fake_model(8), Dataset("digits"), refresh=True)
+    switch = state.switch_model(fake_model(8), Dataset("digits"))
     assert switch.keeps_latents and switch.keeps_groups
     assert state.preview is not None and len(state.keypoints) == 2 and len(state.items) == 2
     assert state.selected_indices.tolist() == [4, 5]

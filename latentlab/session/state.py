@@ -65,10 +65,10 @@ class ExplorerState:
     def latent_dim(self) -> int | None:
         return None if self.identity is None else self.identity.latent_dim
 
-    def switch_model(self, model: Any, dataset: Any, *, refresh: bool = False) -> ModelSwitch:
-        """Explore ``model`` on ``dataset`` from now on; ``refresh`` marks the same run with
-        other weights. Drops what the new model cannot use, then emits ``model_switched``."""
-        switch = ModelSwitch(self.identity, ModelIdentity.of(model, dataset), refresh=refresh)
+    def switch_model(self, model: Any, dataset: Any) -> ModelSwitch:
+        """Explore ``model`` on ``dataset`` from now on (a new model, or new weights of the
+        same run). Drops what the new model cannot use, then emits ``model_switched``."""
+        switch = ModelSwitch(self.identity, ModelIdentity.of(model, dataset))
         self.model, self.dataset, self.identity = model, dataset, switch.after
         self.fingerprint.set_model(model)
         dropped_groups: list[str] = []

@@ -8,7 +8,8 @@ depends on the model, whether it is kept, revalidated or dropped:
   kept only in a latent space of the same size: one of another size never reaches a decoder;
 * groups and the selection hold dataset indices, so they are kept only for the same dataset
   (and then re-read from the new map: revalidated);
-* maps are always made again, except for a refresh of the same run (new weights).
+* a map is dropped at once when latents or groups go (the MapController makes the new one;
+  new weights of the same run keep theirs until it comes).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from latentlab.session.identity import ModelIdentity
 class ModelSwitch:
     before: ModelIdentity | None
     after: ModelIdentity
-    refresh: bool = False  # the same run with other weights (an epoch's end, the scrubber)
 
     @property
     def keeps_latents(self) -> bool:

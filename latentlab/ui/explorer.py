@@ -137,7 +137,7 @@ class Explorer(QObject):
         """Explore ``model`` (eval mode, read-only) on ``dataset`` (or prior samples if None).
         ``epoch`` marks a refresh during training: the map keeps its history and layout."""
         first = self.state.model is None
-        switch = self.state.switch_model(model, dataset, refresh=epoch is not None)
+        switch = self.state.switch_model(model, dataset)
         self._apply_switch(switch)
         if epoch is None or first or not switch.keeps_latents:
             # A GAN's z is drawn from N(0, I): slerp keeps paths at the norms the generator
@@ -206,7 +206,7 @@ class Explorer(QObject):
     def _on_map_shown(self, model: Any, data: Any) -> None:
         """A new map, or another epoch's map with its own model, is on screen."""
         if model is not self.state.model:  # the epoch scrubber: that epoch's weights
-            self._apply_switch(self.state.switch_model(model, self.state.dataset, refresh=True))
+            self._apply_switch(self.state.switch_model(model, self.state.dataset))
         self.state.set_map(data)
         self.last_hovered = -1
         self.preview.clear_hover()
