@@ -5,14 +5,18 @@ Each model is opened in a real ``MainWindow`` (offscreen, 1280×800 asked for, s
 temporary ini file) through ``open_checkpoint``, after PyTorch was loaded the way the app
 loads it. Then:
 
-* **Click to image.** ``QTest.mouseClick`` on the map's viewport at ``data_to_viewport(x, y)``
-  of a random place inside the view. The clock starts just before the click is sent and
-  stops when the frame that shows the new preview is finished: the decoded image was handed
-  to ``PreviewDock.show_preview`` (this click's decode: the "preview" channel's result whose
-  context is ``(caption, recipe)`` with this click's caption), the preview ``PixelView``
-  received its Paint event, and the event loop came back from that repaint (Qt paints every
-  dirty widget of the window and flushes the backing store in one go, so this is the whole
-  frame, map marker included). If no paint comes within 100 ms of ``show_preview``,
+* **Click to image.** A left click on the map's viewport at ``data_to_viewport(x, y)`` of a
+  random place inside the view, sent as a hand makes it: ``QTest.mousePress``, then
+  ``QTest.mouseRelease`` once the image is shown (a click holds the button ~100 ms; the map
+  decodes on the press). The clock starts just before the press is sent and
+  stops when the new preview is on screen: the decoded image was handed to
+  ``PreviewDock.show_preview`` (this click's decode: the "preview" channel's result whose
+  context is ``(caption, recipe)`` with this click's caption) and the preview ``PixelView``
+  was painted and flushed. The dock repaints the preview and its caption at once
+  (``repaint()``), so the clock stops when ``show_preview`` returns; a paint that comes later
+  (the window's next repaint) stops it when the event loop comes back from that repaint.
+  The map marker is painted before (it moves on the click). If no paint comes within 100 ms
+  of ``show_preview``,
   ``repaint()`` is forced and the click is counted as "forced"; a click not painted within
   ``--click-timeout`` counts in ``failed_clicks`` (p50/p95 are null when none succeeded).
   Two modes, alternating click by click (ABBA) in the same window once the domain
@@ -169,14 +173,16 @@ class ClickProbe:
             s.setdefault("result", result)
 
     def _show_preview(self, image: np.ndarray, caption: str) -> None:
-        self._original_show(image, caption)
         s = self._state
         context = s.get("context")
         if context and caption.startswith(context) and "shown" not in s:
-            s["shown"] = time.perf_counter()
+            s["shown"] = time.perf_counter()  # handed over (the dock may paint it at once)
             s["image"] = image
             s["caption"] = caption
             self._fallback.start()
+        self._original_show(image, caption)
+        if "painted" in s and "frame_done" not in s:  # painted (and flushed) by show_preview
+            s["frame_done"] = time.perf_counter()
 
     def _on_paint(self, when: float) -> None:
         s = self._state
@@ -199,14 +205,16 @@ class ClickProbe:
         self._label_ms.clear()
         position = self.window.map.data_to_viewport(x, y)
         t0 = time.perf_counter()
-        QTest.mouseClick(self.viewport, _LEFT, _NO_MODIFIER, position)
+        QTest.mousePress(self.viewport, _LEFT, _NO_MODIFIER, position)
         dispatched = time.perf_counter()
         if "painted" not in self._state:
             self._timeout.start(round(timeout_s * 1000))
             self._loop.exec()
             self._timeout.stop()
-        frame_done = time.perf_counter()
         s = self._state
+        frame_done = s.get("frame_done", time.perf_counter())
+        # A hand holds the button ~100 ms; the release comes after the image (or the timeout).
+        QTest.mouseRelease(self.viewport, _LEFT, _NO_MODIFIER, position)
         base = {"xy": [x, y], "label_on_worker": on_worker}
         if "painted" not in s or "result" not in s:
             return {**base, "ok": False, "stage": sorted(s)}
@@ -930,9 +938,11 @@ def main(argv: list[str] | None = None) -> int:
         "machine": _common.machine_info(),
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "definitions": {
-            "click_latency": "perf_counter before QTest.mouseClick on the map viewport -> event "
-            "loop back from the repaint in which the preview PixelView got its Paint event "
-            "after show_preview(this click's decode); includes dispatch, the inverse and the "
+            "click_latency": "perf_counter before QTest.mousePress on the map viewport (the "
+            "release follows once the image is shown, as a hand holds the button) -> the "
+            "preview PixelView painted and flushed after show_preview(this click's decode) "
+            "(show_preview repaints it at once; a later paint: the event loop back from that "
+            "repaint); includes dispatch, the marker's repaint, the inverse and the "
             "decode on the worker, the label (on the worker or, with "
             "explorer.label_on_worker = False, on the GUI thread in Explorer._on_decoded), "
             "queued delivery, show_preview and the window repaint",

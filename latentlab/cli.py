@@ -144,7 +144,11 @@ def run_train(args: argparse.Namespace) -> int:
             info, model_config = checkpoint.dataset, checkpoint.model_config
             saved = checkpoint.training.train_config
             train_config = TrainConfig.from_dict(
-                {**saved.to_dict(), "epochs": args.epochs or saved.epochs}
+                {
+                    **saved.to_dict(),
+                    "epochs": args.epochs or saved.epochs,
+                    "learning_rate": args.lr or saved.learning_rate,
+                }
             )
             run_dir = Path(args.out) if args.out else Path(args.resume).parent
         else:

@@ -39,6 +39,17 @@ def test_resume_continues_to_more_epochs(tmp_path, capsys):
     assert "epoch 2/2" in capsys.readouterr().out
 
 
+def test_resume_with_a_lower_rate_trains_with_it(tmp_path):
+    """What a NaN stop tells the user to do: --resume CHECKPOINT --lr (lower)."""
+    out = tmp_path / "run"
+    assert main(["train", "--model", "ae", "--epochs", "1", "--out", str(out)]) == 0
+    ckpt = out / "checkpoint.safetensors"
+    assert main(["train", "--resume", str(ckpt), "--epochs", "2", "--lr", "1e-4"]) == 0
+    resumed = load_checkpoint(ckpt)
+    assert resumed.training.train_config.learning_rate == 1e-4
+    assert resumed.optimizer_states["adam"]["param_groups"][0]["lr"] == 1e-4
+
+
 def test_gan_training_prints_sample_quality_after_every_epoch(tmp_path, capsys):
     out = tmp_path / "run"
     args = ["train", "--model", "dcgan", "--epochs", "3", "--batch-size", "32", "--out", str(out)]

@@ -106,6 +106,32 @@ def test_cancel_stops_tsne_and_puts_the_pca_map_back(qtbot, window, digits_check
     assert not dock.cancel.isEnabled()
 
 
+def test_cancelling_a_models_first_map_leaves_no_map_to_click_or_colour(
+    qtbot, window, digits_checkpoint
+):
+    """Found by the monkey test: the provisional t-SNE map stayed the explorer's map after
+    Cancel emptied the view, and colouring by reconstruction error then raised
+    "400 values for 0 points"."""
+    open_and_wait(qtbot, window, digits_checkpoint)
+    dock = window.projection_dock
+    dock.iterations.setValue(5_000)
+    with qtbot.waitSignal(window.explorer.maps.moved, timeout=TIMEOUT):
+        dock.method.setCurrentIndex(dock.method.findData("tsne"))
+        dock.method.activated.emit(dock.method.currentIndex())
+    dock.cancel.click()  # back to the PCA map
+    qtbot.waitUntil(lambda: not dock.cancel.isEnabled(), timeout=TIMEOUT)
+    # The same file again is another model: its first map is a t-SNE map, streamed.
+    with qtbot.waitSignal(window.explorer.maps.moved, timeout=TIMEOUT):
+        window.open_checkpoint(digits_checkpoint)
+    assert window.explorer.map_data is not None  # clicks use the provisional map meanwhile
+    dock.cancel.click()
+    assert window.map.point_count() == 0
+    assert window.explorer.map_data is None
+    window.explorer.set_colour_mode("value")  # raised before
+    click_map(qtbot, window, 0.0, 0.0)
+    assert window.explorer.preview_latent is None
+
+
 def test_an_interpolation_path_is_drawn_where_its_ends_are_on_a_tsne_map(
     qtbot, window, digits_checkpoint
 ):

@@ -176,6 +176,49 @@ def test_a_nan_loss_stops_training_and_keeps_finite_weights(tiny_images):
     assert trainer.global_step < 10
 
 
+def test_a_nan_stop_saves_a_state_that_resumes_and_finishes(tiny_images, tmp_path):
+    """The drill of #22: a batch poisons the weights mid-run. The state saved after the stop
+    is the last finite one (weights, Adam moments, step counter), and resuming it finishes.
+    Before, 24 of 36 Adam tensors were saved as NaN and the step said 60 for weights of 40."""
+    model_config = ModelConfig(kind="vae", latent_dim=4)
+    train_config = TrainConfig(epochs=5, batch_size=16, log_every=2)
+    trainer = Trainer(model_config, train_config, tiny_images)
+    real_step = trainer.objective.step
+    poisoned = {"done": False}
+
+    def poisoned_step(x, progress):
+        if trainer.global_step == 7 and not poisoned["done"]:  # a batch that blows up
+            poisoned["done"] = True
+            with torch.no_grad():
+                for p in trainer.model.parameters():
+                    p.add_(float("nan"))
+        return real_step(x, progress)
+
+    trainer.objective.step = poisoned_step
+    finished = run_all(trainer)[-1]
+    assert finished.status == "failed" and trainer.non_finite_at == 8
+    assert trainer.global_step == finished.step <= 6  # the counter of the state kept
+    assert "--lr" in finished.message and "resume" in finished.message.lower()
+    path = trainer.save(tmp_path / "checkpoint.safetensors")
+
+    saved = load_checkpoint(path)
+    assert saved.training.global_step == trainer.global_step
+    moments = [
+        value
+        for state in saved.optimizer_states["adam"]["state"].values()
+        for value in state.values()
+        if isinstance(value, torch.Tensor)
+    ]
+    assert moments and all(torch.isfinite(m).all() for m in moments)
+    assert all(torch.isfinite(p).all() for p in saved.model.parameters())
+
+    resumed = Trainer(model_config, train_config, tiny_images, resume=saved)
+    records = run_all(resumed)
+    assert records[-1].status == "completed"
+    assert resumed.global_step == resumed.total_steps
+    assert all(math.isfinite(v) for v in records[-1].losses.values())
+
+
 def test_out_of_memory_suggests_a_smaller_batch(tiny_images):
     trainer = Trainer(
         ModelConfig(kind="vae", latent_dim=4), TrainConfig(epochs=1, batch_size=16), tiny_images

@@ -4,12 +4,12 @@ export never leaves half a file where a good one was. Qt-free."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from latentlab.atomic_files import atomic_write
 
 
 def as_nhwc(images: np.ndarray) -> np.ndarray:
@@ -34,14 +34,4 @@ def to_pil(image: np.ndarray, scale: int) -> Image.Image:
 
 def atomic_save(path: str | Path, write) -> Path:
     """Call ``write(tmp_path)`` and move the result to ``path`` only if it succeeded."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, write)

@@ -79,8 +79,7 @@ class ExplorerState:
             self.set_selection(np.zeros(0, dtype=np.int64))
         dropped_latents = not switch.keeps_latents and self._drop_latents()
         if not switch.keeps_latents or not switch.keeps_groups:
-            self.map_data = None  # its points are of another latent space or dataset
-            self.map_changed.emit(None)
+            self.drop_map()  # its points are of another latent space or dataset
         if dropped_groups or dropped_latents:
             self.items_changed.emit()
         self.model_switched.emit(switch)
@@ -128,6 +127,12 @@ class ExplorerState:
         if removed:
             self.items_changed.emit()
         return removed
+
+    def drop_map(self) -> None:
+        """No map is shown (it was of another space, or its making was cancelled)."""
+        if self.map_data is not None:
+            self.map_data = None
+            self.map_changed.emit(None)
 
     def rows_of(self, indices: np.ndarray) -> np.ndarray:
         """Rows of the map's points for dataset ``indices`` (those on the map)."""

@@ -12,9 +12,7 @@ checkpoint behind.
 from __future__ import annotations
 
 import json
-import os
 import struct
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +24,7 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
 import latentlab
+from latentlab.atomic_files import atomic_write_bytes
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
 from latentlab.models import LatentModel, build_model
 
@@ -126,7 +125,7 @@ def save_checkpoint(
         "optimizers": optim_meta,
     }
     blob = save_safetensors_bytes(tensors, metadata={METADATA_KEY: json.dumps(metadata)})
-    _write_atomically(path, blob)
+    atomic_write_bytes(path, blob)
     return path
 
 
@@ -271,17 +270,3 @@ def _unflatten_optimizer(
     for param_id, values in (meta.get("scalars") or {}).items():
         state.setdefault(int(param_id), {}).update(values)
     return {"state": state, "param_groups": meta["param_groups"]}
-
-
-def _write_atomically(path: Path, blob: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise

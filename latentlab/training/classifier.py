@@ -18,7 +18,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -31,6 +30,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import nn
 
+from latentlab.atomic_files import atomic_write
 from latentlab.data.image_set import ImageSet
 from latentlab.data.splits import random_test_mask
 from latentlab.models.base import ImageShape
@@ -413,18 +413,10 @@ def _save_cached(
     }
     # safetensors needs contiguous tensors; channels-last conv weights are not.
     weights = {k: v.detach().cpu().contiguous() for k, v in trained.model.state_dict().items()}
-    temporary = None
+    header = {METADATA_KEY: json.dumps(metadata)}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-        )
-        os.close(handle)
-        save_file(weights, temporary, metadata={METADATA_KEY: json.dumps(metadata)})
-        os.replace(temporary, path)
+        atomic_write(path, lambda temporary: save_file(weights, temporary, header))
     except OSError:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
         return None
     return path
 

@@ -22,6 +22,7 @@ class Objective(Protocol):
     """What the training loop needs from a model family."""
 
     loss_names: tuple[str, ...]
+    learning_rate: LearningRate  # its base is the run's rate (or the model's default)
 
     def step(self, x: torch.Tensor, epoch_progress: float) -> dict[str, torch.Tensor]:
         """Update the weights on a batch of images in [0, 1]; losses by name (detached)."""
@@ -212,6 +213,9 @@ class GANObjective:
 # Settings that describe how an optimizer runs on this machine, not what it has learned:
 # a checkpoint written on a GPU must resume on a CPU and vice versa.
 _MACHINE_SPECIFIC = ("params", "fused", "foreach", "capturable", "differentiable")
+# The rate comes from the run's TrainConfig (and its schedule), so that a run resumed with
+# another --lr (e.g. after a NaN stop) uses it: not from the file.
+_FROM_THE_RUN = ("lr", "initial_lr")
 
 
 def _load_optimizer(optimizer: torch.optim.Optimizer, saved: dict[str, Any]) -> None:
@@ -219,7 +223,8 @@ def _load_optimizer(optimizer: torch.optim.Optimizer, saved: dict[str, Any]) -> 
     groups = []
     for group, saved_group in zip(current["param_groups"], saved["param_groups"], strict=True):
         merged = dict(group)
-        merged.update({k: v for k, v in saved_group.items() if k not in _MACHINE_SPECIFIC})
+        skipped = _MACHINE_SPECIFIC + _FROM_THE_RUN
+        merged.update({k: v for k, v in saved_group.items() if k not in skipped})
         groups.append(merged)
     optimizer.load_state_dict({"state": saved["state"], "param_groups": groups})
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -88,6 +90,7 @@ class Trainer:
 
         self.epoch, self.step_in_epoch, self.global_step = 0, 0, 0
         self.last_losses: dict[str, float] = {}
+        self.non_finite_at: int | None = None  # the step whose loss was NaN/inf, if one was
         self._elapsed_before = 0.0
         self._resume_rng: dict[str, torch.Tensor] | None = None
         if resume is not None:
@@ -143,7 +146,7 @@ class Trainer:
         sums: dict[str, torch.Tensor] = {}
         steps_in_sums = 0
         interval_start, interval_images = time.perf_counter(), 0
-        good_weights = pending_weights = self._clone_weights()
+        good = pending = self._snapshot()
         self.model.train()
         self._seed_random_numbers()
 
@@ -181,11 +184,11 @@ class Trainer:
                 if self.global_step % config.log_every == 0 or end_of_epoch:
                     means = {k: (v / steps_in_sums).item() for k, v in sums.items()}  # one sync
                     if not all(math.isfinite(v) for v in means.values()):
-                        yield self._fail_non_finite(means, good_weights)
+                        yield self._fail_non_finite(means, good)
                         return
-                    # Weights of the previous record produced only finite losses since: keep
-                    # them as the ones to fall back to.
-                    good_weights, pending_weights = pending_weights, self._clone_weights()
+                    # The state of the previous record produced only finite losses since: keep
+                    # it as the one to fall back to (the last update may already be bad).
+                    good, pending = pending, self._snapshot()
                     now = time.perf_counter()
                     rate = interval_images / max(now - interval_start, 1e-9)
                     self.last_losses = means
@@ -249,22 +252,42 @@ class Trainer:
         order = torch.randperm(len(self._train_images), generator=generator)
         return order.to(self._train_images.device)
 
-    def _clone_weights(self) -> dict[str, torch.Tensor]:
-        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+    def _snapshot(self) -> _TrainingSnapshot:
+        """Everything a resume needs, copied: weights, optimizer state, random numbers and
+        where the run stands."""
+        return _TrainingSnapshot(
+            weights=_clone_tensors(self.model.state_dict()),
+            optimizers=_clone_tensors(self.objective.optimizer_states()),
+            rng=self._rng_states(),
+            epoch=self.epoch,
+            step_in_epoch=self.step_in_epoch,
+            global_step=self.global_step,
+            losses=dict(self.last_losses),
+        )
 
     def _fail_non_finite(
-        self, means: dict[str, float], good_weights: dict[str, torch.Tensor]
+        self, means: dict[str, float], good: _TrainingSnapshot
     ) -> TrainingFinished:
-        self.model.load_state_dict(good_weights)
+        """Put the whole run back to the last state with finite losses, so a save now writes
+        a checkpoint that resumes (not NaN moments under finite weights)."""
+        failed_at = self.global_step
+        self.model.load_state_dict(good.weights)
+        self.objective.load_optimizer_states(_clone_tensors(good.optimizers))
+        self._restore_rng(good.rng)
+        self.epoch, self.step_in_epoch = good.epoch, good.step_in_epoch
+        self.global_step, self.last_losses = good.global_step, dict(good.losses)
+        self.non_finite_at = failed_at
         bad = ", ".join(f"{k}={v}" for k, v in means.items() if not math.isfinite(v))
+        lower = f"{self.objective.learning_rate.base / 10:g}"
         return TrainingFinished(
             status="failed",
             message=(
-                f"Training stopped at step {self.global_step}: the loss became {bad}. The last "
-                "weights that gave a finite loss were kept. Try a lower learning rate or a "
-                "smaller β."
+                f"Training stopped at step {failed_at}: the loss became {bad}. The run was put "
+                f"back to step {good.global_step}, the last one with finite losses (weights, "
+                "optimizer state and step), and a save keeps that state. Resume it with a lower "
+                f"learning rate or a smaller β, e.g. --resume CHECKPOINT --lr {lower}."
             ),
-            step=self.global_step,
+            step=good.global_step,
             losses=dict(self.last_losses),
         )
 
@@ -309,6 +332,9 @@ class Trainer:
         if "cpu" not in rng:
             torch.manual_seed(self.train_config.seed)
             return
+        self._restore_rng(rng)
+
+    def _restore_rng(self, rng: dict[str, torch.Tensor]) -> None:
         torch.set_rng_state(rng["cpu"])
         if "cuda" in rng and self.device.type == "cuda":
             torch.cuda.set_rng_state(rng["cuda"], self.device)
@@ -320,6 +346,28 @@ class Trainer:
     def _free_device_memory(self) -> None:
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
+
+
+@dataclass(frozen=True)
+class _TrainingSnapshot:
+    weights: dict[str, torch.Tensor]
+    optimizers: dict[str, Any]
+    rng: dict[str, torch.Tensor]
+    epoch: int
+    step_in_epoch: int
+    global_step: int
+    losses: dict[str, float]
+
+
+def _clone_tensors(value: Any) -> Any:
+    """A copy of nested dicts/lists (state dicts) whose tensors are cloned, not shared."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, dict):
+        return {k: _clone_tensors(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_clone_tensors(v) for v in value)
+    return value
 
 
 def binarize_images(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:

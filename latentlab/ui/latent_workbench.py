@@ -67,7 +67,7 @@ class LatentWorkbench(QObject):
         explorer.map_ready.connect(self._on_map_ready)
         self.state.model_switched.connect(self._on_model_switched)
         self.state.items_changed.connect(self._items_changed)
-        explorer.preview_shown.connect(self._on_preview_shown)
+        self.state.preview_changed.connect(self._on_preview_changed)
         explorer.decoder.decoded.connect(self._on_decoded)
         explorer.placer.placed.connect(self._on_placed)
         self.map.selection_changed.connect(self._on_selection_changed)
@@ -391,12 +391,12 @@ class LatentWorkbench(QObject):
         self._strip_latents = self.vector.strip(base, strengths)
         self.explorer.request_decode("attribute_strip", self._strip_latents, context=strengths)
 
-    def _on_preview_shown(self, latent: np.ndarray, recipe: dict) -> None:
+    def _on_preview_changed(self, preview: Any) -> None:
         """A new preview from elsewhere becomes the base when the base is 'the preview'."""
-        if recipe.get("kind") == "attribute":
+        if preview is None or preview.recipe.get("kind") == "attribute":
             return
         if self.arithmetic.attribute_choice()[2] == PREVIEW and self.vector is not None:
-            self._attribute_base = np.asarray(latent, dtype=np.float64)
+            self._attribute_base = np.asarray(preview.latent, dtype=np.float64)
             self._request_strip()
 
     def keep_vector(self) -> LatentItem | None:

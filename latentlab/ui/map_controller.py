@@ -41,6 +41,7 @@ class MapController(QObject):
     moved = Signal(object)  # a provisional LatentMapData while t-SNE runs (clicks use it)
     improved = Signal(object)  # the shown map again, with its quality and learned inverse
     progress = Signal(str, int, int)  # phase, done, total; phase "" when idle
+    cleared = Signal()  # no map is shown: the first map of a model was cancelled
     history_changed = Signal(int, int)  # epochs kept, index shown
     error_raised = Signal(str, str)  # title, message
 
@@ -171,6 +172,7 @@ class MapController(QObject):
             self.map.set_points(np.zeros((0, 2)))
             self._displayed_indices = None
             self._displayed_labels = (None, ())
+            self.cleared.emit()
             self.progress.emit("Cancelled: press Project to map this model", 0, 0)
 
     def shutdown(self) -> None:

@@ -32,6 +32,8 @@ class GridItem(pg.GraphicsObject):
             pen.setWidth(1)
             self._pens.append(pen)
         self._bounds = QtCore.QRectF()
+        self._lines: list[list[QtCore.QLineF]] = []
+        self._lines_key: tuple | None = None
         self.setZValue(Z_GRID)
 
     def dataBounds(self, ax: int, frac: float = 1.0, orthoRange=None):
@@ -66,20 +68,33 @@ class GridItem(pg.GraphicsObject):
         device = world.mapRect(vb.viewRect())
         if device.width() < 2 or device.height() < 2:
             return
+        key = (_transform_key(world), x0, x1, y0, y1)
+        if key != self._lines_key:  # the ticks are Python work: once per view, not per paint
+            self._lines = self._device_lines(world, device, ((x0, x1), (y0, y1)))
+            self._lines_key = key
         painter.resetTransform()
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
-        for axis_index, (lo, hi, length) in enumerate(
-            ((x0, x1, device.width()), (y0, y1, device.height()))
-        ):
+        for level, lines in enumerate(self._lines):
+            painter.setPen(self._pens[level])
+            painter.drawLines(lines)
+
+    def _device_lines(self, world: QtGui.QTransform, device: QtCore.QRectF, ranges) -> list:
+        """The grid's lines in device pixels, one list per level (major, minor)."""
+        per_level: list[list[QtCore.QLineF]] = [[] for _ in self._pens]
+        for axis_index, (lo, hi) in enumerate(ranges):
+            length = device.width() if axis_index == 0 else device.height()
             levels = self._axes[axis_index].tickValues(lo, hi, length)
             for level, (_spacing, values) in enumerate(levels[: len(self._pens)]):
-                painter.setPen(self._pens[level])
-                lines = []
                 for v in values:
                     if axis_index == 0:
                         px = math.floor(world.map(QtCore.QPointF(v, 0)).x()) + 0.5
-                        lines.append(QtCore.QLineF(px, device.top(), px, device.bottom()))
+                        line = QtCore.QLineF(px, device.top(), px, device.bottom())
                     else:
                         py = math.floor(world.map(QtCore.QPointF(0, v)).y()) + 0.5
-                        lines.append(QtCore.QLineF(device.left(), py, device.right(), py))
-                painter.drawLines(lines)
+                        line = QtCore.QLineF(device.left(), py, device.right(), py)
+                    per_level[level].append(line)
+        return per_level
+
+
+def _transform_key(t: QtGui.QTransform) -> tuple[float, ...]:
+    return (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy())

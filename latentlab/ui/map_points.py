@@ -61,9 +61,31 @@ class InertScatterPlotItem(pg.ScatterPlotItem):
         exposed = option.exposedRect
         self._exposed = None if exposed.isEmpty() else QtCore.QRectF(exposed)
         try:
-            super().paint(p, option, widget)
+            if self._exposed is None or self._has_spot_in(self._exposed):
+                super().paint(p, option, widget)
         finally:
             self._exposed = None
+
+    def _has_spot_in(self, rect: QtCore.QRectF) -> bool:
+        """Whether any spot reaches into ``rect`` (item coordinates). A marker moving over
+        ten class items exposes two small rects that most items have no spot in; skipping
+        those saves their whole paint (~0.7 ms each at 1,000 spots)."""
+        x, y = self.data["x"], self.data["y"]
+        if x.size == 0:
+            return False
+        px, py = self.pixelVectors()
+        if px is None or py is None:
+            return True  # no view yet: let pyqtgraph decide
+        pad = self.pixelPadding()
+        pad_x = pad * (abs(px.x()) + abs(py.x()))
+        pad_y = pad * (abs(px.y()) + abs(py.y()))
+        inside = (
+            (x >= rect.left() - pad_x)
+            & (x <= rect.right() + pad_x)
+            & (y >= rect.top() - pad_y)
+            & (y <= rect.bottom() + pad_y)
+        )
+        return bool(inside.any())
 
     def viewRect(self) -> QtCore.QRectF | None:
         """The visible part of the view, and while painting only the part being repainted

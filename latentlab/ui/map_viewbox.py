@@ -1,8 +1,8 @@
 """A ViewBox with the latent map's mouse bindings.
 
-Left button belongs to the app (click = decode here, drag = scrub, or with a
-selection tool on, drag = draw a rectangle or lasso), so panning moves to the
-right and middle buttons; the wheel zooms about the cursor and a double click
+Left button belongs to the app (press = decode here, drag = scrub, or with a
+selection tool on, click = decode here and drag = draw a rectangle or lasso), so
+panning moves to the right and middle buttons; the wheel zooms about the cursor and a double click
 resets the view. pyqtgraph's context menu is disabled because a right-button
 drag pans."""
 
@@ -37,20 +37,35 @@ class MapViewBox(pg.ViewBox):
         # it now so one view change costs one paint.
         self.updateMatrix()
 
+    def mousePressEvent(self, ev) -> None:
+        """A left press is the click: the image is decoded while the button is still down
+        (a click holds it ~100 ms), not after pyqtgraph's release handling. The press is
+        left unaccepted so pyqtgraph still makes its click, double-click and drag events."""
+        ev.ignore()
+        if ev.button() == _LEFT and not self.drawing_shapes:
+            self._emit_left_clicked(ev)
+
+    def mouseDoubleClickEvent(self, ev) -> None:
+        ev.ignore()  # Qt's default presses again; pyqtgraph reports the double click
+
     def mouseClickEvent(self, ev) -> None:
         if ev.button() != _LEFT:
             ev.accept()  # swallow right/middle clicks: no context menu
             return
-        # The axes forward their clicks here; a click on an axis is not a place.
         if not self.sceneBoundingRect().contains(ev.scenePos()):
             ev.ignore()
             return
         ev.accept()
         if ev.double():
             self.double_clicked.emit()
-            return
-        pos = self.mapToView(ev.pos())
-        self.left_clicked.emit(pos.x(), pos.y(), ev.modifiers().value)
+        elif self.drawing_shapes:  # a press starts a shape; only a click decodes
+            self._emit_left_clicked(ev)
+
+    def _emit_left_clicked(self, ev) -> None:
+        # The axes forward their clicks here; a click on an axis is not a place.
+        if self.sceneBoundingRect().contains(ev.scenePos()):
+            pos = self.mapToView(ev.pos())
+            self.left_clicked.emit(pos.x(), pos.y(), ev.modifiers().value)
 
     def mouseDragEvent(self, ev, axis=None) -> None:
         if ev.button() == _LEFT:

@@ -40,7 +40,7 @@ class TraversalController(QObject):
         self.mode: str | None = None  # None: the default for the latent size
         explorer.map_ready.connect(self._on_map_ready)
         explorer.state.model_switched.connect(self._on_model_switched)
-        explorer.preview_shown.connect(self._on_preview_shown)
+        explorer.state.preview_changed.connect(self._on_preview_changed)
         dock.coordinate_changed.connect(self.set_coordinate)
         dock.mode_chosen.connect(self.set_mode)
         dock.reset_requested.connect(self.centre)
@@ -123,12 +123,12 @@ class TraversalController(QObject):
         )
         return notes, ~activity.active, summary
 
-    def _on_preview_shown(self, latent: np.ndarray, recipe: dict) -> None:
-        if recipe.get("kind") == "traversal" or self.axes is None:
-            return  # our own step: the sliders are already there
-        if len(latent) != self.axes.directions.shape[1]:
+    def _on_preview_changed(self, preview: Any) -> None:
+        if preview is None or preview.recipe.get("kind") == "traversal" or self.axes is None:
+            return  # cleared, or our own step: the sliders are already there
+        if len(preview.latent) != self.axes.directions.shape[1]:
             return  # of another model: the axes of its map come with it
-        self.latent = np.asarray(latent, dtype=np.float64)
+        self.latent = np.asarray(preview.latent, dtype=np.float64)
         self.dock.set_coordinates(self.axes.coordinates(self.latent))
         self.dock.set_ready(True)
 
