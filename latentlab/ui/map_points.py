@@ -73,6 +73,9 @@ class InertScatterPlotItem(pg.ScatterPlotItem):
         x, y = self.data["x"], self.data["y"]
         if x.size == 0:
             return False
+        view = super().viewRect()
+        if view is None or rect.width() * rect.height() > 0.25 * view.width() * view.height():
+            return True  # a pan or zoom repaints it all: no time to lose on looking first
         px, py = self.pixelVectors()
         if px is None or py is None:
             return True  # no view yet: let pyqtgraph decide
