@@ -22,6 +22,7 @@ from latentlab.config import (
 )
 
 SUBCOMMANDS = ("train", "eval", "info")
+DEFAULT_DATASET = "digits"  # what `latentlab train` trains on when no --dataset is given
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,8 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
         + describe_sources(),
     )
     data = train.add_argument_group("data")
-    data.add_argument("--dataset", default="digits", help="dataset spec (default: digits)")
-    data.add_argument("--data-root", help="folder for torchvision datasets (default: user cache)")
+    data.add_argument(
+        "--dataset",
+        help="dataset spec (default: digits; with --resume: the checkpoint's, looked for in "
+        "--data-root and never downloaded, and a folder or .npz only when passed here)",
+    )
+    data.add_argument("--data-root", help="folder for downloaded datasets (default: user cache)")
     data.add_argument("--image-size", type=int, help="resize images to this many pixels square")
     data.add_argument("--channels", type=int, choices=(1, 3), help="grayscale (1) or RGB (3)")
     model = train.add_argument_group("model")
@@ -140,7 +145,9 @@ def run_train(args: argparse.Namespace) -> int:
             checkpoint = load_checkpoint(args.resume)
             if checkpoint.optimizer_states is None or checkpoint.training.train_config is None:
                 raise CheckpointError(f"{args.resume}: has no training state to resume from")
-            dataset = reopen_dataset(checkpoint.dataset)
+            dataset = reopen_dataset(
+                checkpoint.dataset, spec=args.dataset, data_root=args.data_root
+            )
             info, model_config = checkpoint.dataset, checkpoint.model_config
             saved = checkpoint.training.train_config
             train_config = TrainConfig.from_dict(
@@ -155,12 +162,12 @@ def run_train(args: argparse.Namespace) -> int:
             checkpoint = None
             model_config, train_config = configs_from_args(args)
             dataset, info = open_dataset(
-                args.dataset,
+                args.dataset or DEFAULT_DATASET,
                 data_root=args.data_root,
                 image_size=args.image_size,
                 channels=args.channels,
             )
-            run_dir = Path(args.out or default_run_dir(args.dataset, args.model))
+            run_dir = Path(args.out or default_run_dir(args.dataset or DEFAULT_DATASET, args.model))
     except (DatasetError, CheckpointError, ConfigError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -179,7 +186,7 @@ def run_train(args: argparse.Namespace) -> int:
 def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
     from latentlab.presets import preset_for
 
-    preset = preset_for(args.dataset)
+    preset = preset_for(args.dataset or DEFAULT_DATASET)
     model_config = ModelConfig(
         kind=args.model,
         architecture=args.arch,
@@ -312,10 +319,10 @@ def _stop_once(control, previous) -> None:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from latentlab.training import CheckpointError, read_metadata
+    from latentlab.training import CheckpointError, load_checkpoint
 
-    try:
-        meta = read_metadata(args.checkpoint)
+    try:  # the whole file is checked (tensors too), so a broken one is never "fine"
+        meta = load_checkpoint(args.checkpoint).metadata
     except CheckpointError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -409,11 +416,9 @@ def _add_eval_parser(sub) -> None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    import dataclasses
-
     from latentlab.data import DatasetError
     from latentlab.training import CheckpointError, load_checkpoint, pick_device
-    from latentlab.training.data_source import open_dataset, reopen_dataset
+    from latentlab.training.data_source import reopen_dataset
     from latentlab.training.evaluation import (
         Evaluation,
         EvaluationError,
@@ -426,24 +431,8 @@ def run_eval(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGINT, lambda *_: _stop_eval(stopped, previous))
     try:
         checkpoint = load_checkpoint(args.checkpoint, device=pick_device(args.device))
-        info = checkpoint.dataset
-        if args.dataset:
-            # Shaped as the model was trained: the same size and colour conversion.
-            dataset, _ = open_dataset(
-                args.dataset,
-                data_root=args.data_root or info.data_root,
-                image_size=info.image_size,
-                channels=info.channels,
-            )
-        else:
-            if args.data_root:
-                info = dataclasses.replace(info, data_root=args.data_root)
-            if not info.spec:
-                raise ValueError(
-                    f"the checkpoint does not say how to reload its dataset {info.name!r}; "
-                    "pass --dataset"
-                )
-            dataset = reopen_dataset(info)
+        # Shaped as the model was trained: the same size and colour conversion.
+        dataset = reopen_dataset(checkpoint.dataset, spec=args.dataset, data_root=args.data_root)
         steps = evaluate(
             checkpoint,
             dataset,

@@ -8,6 +8,9 @@ from the file.
 from __future__ import annotations
 
 import dataclasses
+import math
+import types
+import typing
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -164,6 +167,47 @@ def _check_positive(name: str, value: int) -> None:
 
 
 def _from_dict(cls, data: dict[str, Any]):
-    """Build ``cls`` from a dict, ignoring keys a newer version may have added."""
+    """Build ``cls`` from a dict (of a file), ignoring keys a newer version may have added;
+    a value of the wrong type is a ConfigError naming the setting."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"the settings must be an object, not {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{k: v for k, v in data.items() if k in known})
+    values = {k: v for k, v in data.items() if k in known}
+    for name, value in values.items():
+        if not _has_type(value, hints[name]):
+            raise ConfigError(f"{name} must be {_describe(hints[name])}, got {_short(value)}")
+    return cls(**values)
+
+
+def _has_type(value: Any, hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        return isinstance(value, str) and value in typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_has_type(value, h) for h in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        return number and math.isfinite(value)
+    return isinstance(value, hint)
+
+
+def _describe(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        return "one of " + ", ".join(typing.get_args(hint))
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(h) for h in typing.get_args(hint))
+    names = {bool: "true or false", int: "a whole number", float: "a finite number"}
+    return "null" if hint is type(None) else names.get(hint, hint.__name__)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from gui_helpers import TIMEOUT, click_map, decoded_preview, open_and_wait
+from PySide6.QtWidgets import QMessageBox
 from trained_models import train_digits_gan
 
 from latentlab.config import ModelConfig, TrainConfig
@@ -89,9 +90,16 @@ def groups(window) -> list[str]:
 
 
 def test_a_long_session_with_models_of_other_sizes_datasets_and_kinds(
-    qtbot, window, digits_checkpoint, blobs_checkpoint, gan_checkpoint
+    qtbot, window, digits_checkpoint, blobs_checkpoint, gan_checkpoint, monkeypatch
 ):
     blobs_checkpoint, blobs = blobs_checkpoint
+    asked: list[str] = []  # the blobs checkpoint names its npz: the user is asked once
+
+    def yes(_parent, _title, text, *args):
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(yes))
     shown = problems_of(window)
     told: list[str] = []
     window.state.status_reported.connect(told.append)
@@ -125,6 +133,8 @@ def test_a_long_session_with_models_of_other_sizes_datasets_and_kinds(
     blobs_group = select_and_group(window, range(5))
     window.traversal_dock.coordinate_changed.emit(0, -1.0)
     window.arithmetic_dock.expression.setText(f"{blobs_group} * 2")
+
+    assert len(asked) == 1 and "blobs.npz" in asked[0]
 
     # The first checkpoint again: the mirror image of the switch above.
     open_and_wait(qtbot, window, digits_checkpoint)

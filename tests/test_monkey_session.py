@@ -470,7 +470,15 @@ class Monkey:
 
     def _viewport_point(self) -> tuple[QPoint, str]:
         x, y = self._map_place()
-        return self.window.map.data_to_viewport(x, y), f"({x:.3g}, {y:.3g})"
+        return self._on_viewport(self.window.map.data_to_viewport(x, y)), f"({x:.3g}, {y:.3g})"
+
+    def _on_viewport(self, point: QPoint) -> QPoint:
+        """Where a mouse can be: zoomed far in, a map place can lie 10^10 pixels away."""
+        viewport = self.window.map.plot_widget.viewport()
+        return QPoint(
+            min(max(point.x(), 0), viewport.width() - 1),
+            min(max(point.y(), 0), viewport.height() - 1),
+        )
 
     def _modifier(self):
         return MODIFIERS[int(self.rng.integers(len(MODIFIERS)))]
@@ -495,7 +503,7 @@ class Monkey:
         point = start
         for _ in range(steps):
             dx, dy = self.rng.integers(-40, 41, size=2)
-            point = QPoint(point.x() + int(dx), point.y() + int(dy))
+            point = self._on_viewport(QPoint(point.x() + int(dx), point.y() + int(dy)))
             QTest.mouseMove(viewport, point)
             if self.rng.random() < 0.3:
                 self.pump()

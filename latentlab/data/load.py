@@ -43,6 +43,14 @@ def load_dataset(
     return images if adapted is images.images else dataclasses.replace(images, images=adapted)
 
 
+def source_name(spec: str) -> str | None:
+    """The built-in or downloadable dataset ``spec`` names ("MNIST" -> "mnist"), or None for
+    a path; looks at the text only, never at the disk."""
+    name = spec.strip().lower().replace("_", "-")
+    name = _ALIASES.get(name, name)
+    return name if name in SOURCES else None
+
+
 def parse_spec(spec: str) -> tuple[str, str]:
     """Split a spec into ``(kind, argument)``: ``("mnist", "")`` or ``("folder", "/a/path")``."""
     text = spec.strip()
@@ -51,9 +59,8 @@ def parse_spec(spec: str) -> tuple[str, str]:
         if not rest.strip():
             raise DatasetError(f"{prefix.lower()}: needs a path, e.g. {prefix.lower()}:~/pictures")
         return prefix.lower(), rest.strip()
-    name = text.lower().replace("_", "-")
-    name = _ALIASES.get(name, name)
-    if name in SOURCES:
+    name = source_name(text)
+    if name is not None:
         return name, ""
     # A bare path is accepted too, so `latentlab train ~/faces` does what it looks like.
     path = Path(text).expanduser()

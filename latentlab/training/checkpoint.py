@@ -25,17 +25,21 @@ from safetensors.torch import save as save_safetensors_bytes
 
 import latentlab
 from latentlab.atomic_files import atomic_write_bytes
-from latentlab.config import ConfigError, ModelConfig, TrainConfig
+from latentlab.config import ModelConfig, TrainConfig
 from latentlab.models import LatentModel, build_model
+from latentlab.training.checkpoint_schema import (
+    MAX_METADATA_CHARS,
+    CheckpointError,
+    check_metadata,
+    check_weights_fit,
+    parse_json,
+    tensor_layout,
+)
 
 FORMAT_NAME = "latentlab-checkpoint"
 FORMAT_VERSION = 1
 METADATA_KEY = "latentlab"
 _MAX_HEADER_BYTES = 100 * 1024 * 1024
-
-
-class CheckpointError(ValueError):
-    """A file could not be opened as a LatentLab checkpoint; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -130,62 +134,64 @@ def save_checkpoint(
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
-    """Open a LatentLab checkpoint. Never unpickles: non-safetensors files are refused."""
+    """Open a LatentLab checkpoint. Never unpickles: non-safetensors files are refused. The
+    metadata and the tensors' layout are checked before anything is built (see
+    ``checkpoint_schema``); what this allocates is bounded by the file's own tensors."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such file")
     data = path.read_bytes()
-    metadata = _read_metadata(path, data)
+    metadata, layout = _read_header(path, data, file_size=len(data))
+    model_config = ModelConfig.from_dict(metadata["model"]["config"])  # checked already
+    image_shape = tuple(metadata["image_shape"])
+    check_weights_fit(path, model_config, image_shape, layout)  # type: ignore[arg-type]
     try:
         tensors = load_safetensors_bytes(data)
     except (SafetensorError, ValueError, RuntimeError) as error:
-        raise CheckpointError(f"{path}: the file is damaged or truncated ({error})") from None
-
-    try:
-        model_config = ModelConfig.from_dict(metadata["model"]["config"])
-        image_shape = tuple(int(s) for s in metadata["image_shape"])
-        model = build_model(model_config, image_shape)  # type: ignore[arg-type]
-    except (KeyError, TypeError, ValueError, ConfigError) as error:
-        raise CheckpointError(f"{path}: its model description is invalid ({error})") from None
+        raise CheckpointError(f"{path}: the file is damaged ({_first_line(error)})") from None
     weights = {k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")}
+    broken = [k for k, v in weights.items() if v.is_floating_point() and not v.isfinite().all()]
+    if broken:
+        raise CheckpointError(
+            f"{path}: {len(broken)} of its {len(weights)} weight tensors hold NaN or infinite "
+            f"values (e.g. {broken[0]}): the run blew up before this was saved"
+        )
+    model = build_model(model_config, image_shape)  # type: ignore[arg-type]
     try:
         model.load_state_dict(weights, strict=True)
-    except RuntimeError as error:
+    except RuntimeError as error:  # dtypes: the shapes were compared before
         raise CheckpointError(
             f"{path}: its weights do not fit a {model_config.kind} model for images "
-            f"{image_shape}: {error}"
+            f"{image_shape}: {_first_line(error)}"
         ) from None
     model.to(device).eval()
 
-    optimizers = metadata.get("optimizers") or {}
     optimizer_states = {
-        name: _unflatten_optimizer(name, meta, tensors) for name, meta in optimizers.items()
+        name: _unflatten_optimizer(path, name, meta, tensors)
+        for name, meta in metadata["optimizers"].items()
     } or None
     rng_states = {k.removeprefix("rng."): v for k, v in tensors.items() if k.startswith("rng.")}
-    ds = metadata.get("dataset") or {}
-    tr = metadata.get("training") or {}
+    ds, tr = metadata["dataset"], metadata["training"]
     return Checkpoint(
         path=path,
         model=model,
         model_config=model_config,
         image_shape=image_shape,  # type: ignore[arg-type]
         dataset=DatasetInfo(
-            name=ds.get("name", "unknown"),
-            class_names=tuple(ds.get("class_names") or ()),
-            spec=ds.get("spec"),
-            data_root=ds.get("data_root"),
-            image_size=ds.get("image_size"),
-            channels=ds.get("channels"),
+            name=ds["name"],
+            class_names=tuple(ds["class_names"]),
+            spec=ds["spec"],
+            data_root=ds["data_root"],
+            image_size=ds["image_size"],
+            channels=ds["channels"],
         ),
         training=TrainingState(
-            epoch=int(tr.get("epoch", 0)),
-            step_in_epoch=int(tr.get("step_in_epoch", 0)),
-            global_step=int(tr.get("global_step", 0)),
-            losses=dict(tr.get("losses") or {}),
-            train_config=TrainConfig.from_dict(tr["train_config"])
-            if tr.get("train_config")
-            else None,
-            elapsed_seconds=float(tr.get("elapsed_seconds", 0.0)),
+            epoch=tr["epoch"],
+            step_in_epoch=tr["step_in_epoch"],
+            global_step=tr["global_step"],
+            losses=dict(tr["losses"]),
+            train_config=TrainConfig.from_dict(tr["train_config"]) if tr["train_config"] else None,
+            elapsed_seconds=tr["elapsed_seconds"],
         ),
         optimizer_states=optimizer_states,
         rng_states=rng_states or None,
@@ -194,7 +200,9 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
-    """Only the JSON metadata (fast: reads the header, not the weights)."""
+    """The checked metadata, reading the header only: the tensors' byte ranges are checked
+    against the file's size and their shapes against the model described (the values of the
+    weights are not read: ``load_checkpoint`` checks those)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such file")
@@ -203,11 +211,14 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
         if len(head) == 8:
             (n,) = struct.unpack("<Q", head)
             head += f.read(min(n, _MAX_HEADER_BYTES))
-    return _read_metadata(path, head, check_size=path.stat().st_size)
+    metadata, layout = _read_header(path, head, file_size=path.stat().st_size)
+    config = ModelConfig.from_dict(metadata["model"]["config"])
+    check_weights_fit(path, config, tuple(metadata["image_shape"]), layout)  # type: ignore[arg-type]
+    return metadata
 
 
-def _read_metadata(path: Path, data: bytes, check_size: int | None = None) -> dict[str, Any]:
-    size = check_size if check_size is not None else len(data)
+def _read_header(path: Path, data: bytes, file_size: int) -> tuple[dict[str, Any], dict]:
+    """(metadata, tensor layout) of a checkpoint whose first bytes are ``data``."""
     if data[:1] == b"\x80" or data[:2] == b"PK":
         raise CheckpointError(
             f"{path}: this is a PyTorch pickle file, not a LatentLab checkpoint. LatentLab never "
@@ -217,30 +228,33 @@ def _read_metadata(path: Path, data: bytes, check_size: int | None = None) -> di
     if len(data) < 8:
         raise CheckpointError(f"{path}: the file is too short to be a checkpoint")
     (header_len,) = struct.unpack("<Q", data[:8])
-    if header_len > _MAX_HEADER_BYTES or 8 + header_len > size or data[8:9] != b"{":
+    if header_len > _MAX_HEADER_BYTES or 8 + header_len > file_size or data[8:9] != b"{":
         raise CheckpointError(
             f"{path}: not a LatentLab checkpoint (not a safetensors file, or a truncated one)"
         )
-    try:
-        header = json.loads(data[8 : 8 + header_len])
-        metadata = json.loads(header["__metadata__"][METADATA_KEY])
-    except (ValueError, KeyError, TypeError):
+    header = parse_json(path, data[8 : 8 + header_len], "its safetensors header")
+    layout = tensor_layout(path, header, file_size - 8 - header_len)
+    text = header.get("__metadata__", {})
+    text = text.get(METADATA_KEY) if isinstance(text, dict) else None
+    if not isinstance(text, str):
         raise CheckpointError(
             f"{path}: a safetensors file without LatentLab metadata, so not a LatentLab "
             "checkpoint. Weights trained elsewhere open through an adapter."
-        ) from None
-    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
-        raise CheckpointError(f"{path}: not a LatentLab checkpoint (unknown metadata format)")
-    version = metadata.get("format_version")
-    if not isinstance(version, int) or version < 1:
-        raise CheckpointError(f"{path}: invalid checkpoint format version {version!r}")
+        )
+    raw = parse_json(path, text, "its metadata", max_chars=MAX_METADATA_CHARS)
+    metadata = check_metadata(path, raw, FORMAT_NAME, FORMAT_VERSION)
+    version = metadata["format_version"]
     if version > FORMAT_VERSION:
         raise CheckpointError(
-            f"{path}: written by a newer LatentLab ({metadata.get('latentlab_version', '?')}, "
+            f"{path}: written by a newer LatentLab ({metadata['latentlab_version']}, "
             f"checkpoint format {version}); this is LatentLab {latentlab.__version__}, which "
             f"reads formats up to {FORMAT_VERSION}. Please upgrade LatentLab."
         )
-    return metadata
+    return metadata, layout
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0][:300]
 
 
 def _flatten_optimizer(
@@ -259,13 +273,15 @@ def _flatten_optimizer(
 
 
 def _unflatten_optimizer(
-    name: str, meta: dict[str, Any], tensors: dict[str, torch.Tensor]
+    path: Path, name: str, meta: dict[str, Any], tensors: dict[str, torch.Tensor]
 ) -> dict[str, Any]:
     state: dict[int, dict[str, Any]] = {}
     prefix = f"optim.{name}."
     for key, value in tensors.items():
         if key.startswith(prefix):
-            param_id, field_name = key[len(prefix) :].split(".", 1)
+            param_id, _, field_name = key[len(prefix) :].partition(".")
+            if not param_id.isdigit() or not field_name:
+                raise CheckpointError(f"{path}: optimizer tensor {key[:60]!r} has no valid name")
             state.setdefault(int(param_id), {})[field_name] = value
     for param_id, values in (meta.get("scalars") or {}).items():
         state.setdefault(int(param_id), {}).update(values)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from latentlab.data import ImageSet, load_dataset
+from latentlab.data import DatasetError, ImageSet, load_dataset
+from latentlab.data.load import source_name
 from latentlab.training.checkpoint import DatasetInfo
 
 
@@ -28,11 +29,43 @@ def open_dataset(
     return images, info
 
 
-def reopen_dataset(info: DatasetInfo) -> ImageSet:
-    """The dataset a checkpoint was trained on, loaded the same way."""
+class DatasetNeedsConsent(DatasetError):
+    """A checkpoint names files of its own (a folder or an .npz) as its data: they are read
+    only once the user says so."""
+
+    def __init__(self, spec: str, dataset_name: str) -> None:
+        self.spec = spec
+        super().__init__(
+            f"the model was trained on {spec!r} ({dataset_name}); opening a checkpoint never "
+            "reads files it names on its own: pass --dataset with that spec (or another) to "
+            "use them"
+        )
+
+
+def reopen_dataset(
+    info: DatasetInfo,
+    *,
+    spec: str | None = None,
+    data_root: str | Path | None = None,
+    read_named_files: bool = False,
+) -> ImageSet:
+    """The data a checkpoint's model is explored, evaluated or resumed on, opened passively.
+
+    ``spec`` is what the user chose (``--dataset``, a dialog): it is loaded as asked, and a
+    dataset it names may be downloaded into ``data_root``. Without it, ``info`` (what the file
+    says it was trained on) is only a suggestion: a named dataset is looked for where the
+    user keeps data (``data_root``, else the default root; never a folder the file names) and
+    is never downloaded; a folder or .npz the file names is read only with
+    ``read_named_files`` (the user said yes), else DatasetNeedsConsent. Either way the images
+    are shaped as the model was trained (``info``'s size and channels).
+    """
+    shaping = {"image_size": info.image_size, "channels": info.channels}
+    if spec is not None:
+        return load_dataset(spec, data_root=data_root, **shaping)
     if not info.spec:
-        raise ValueError(f"the checkpoint does not say how to reload its dataset {info.name!r}")
-    images, _ = open_dataset(
-        info.spec, data_root=info.data_root, image_size=info.image_size, channels=info.channels
-    )
-    return images
+        raise DatasetError(
+            f"the checkpoint does not say how to reload its dataset {info.name!r}; pass --dataset"
+        )
+    if source_name(info.spec) is None and not read_named_files:
+        raise DatasetNeedsConsent(info.spec, info.name)
+    return load_dataset(info.spec, data_root=data_root, download=False, **shaping)

@@ -57,6 +57,7 @@ class OpenedModel:
     warning: str | None  # e.g. the dataset could not be found
     from_adapter: bool = False  # a model trained elsewhere, opened through an adapter
     trained_binarized: bool = False  # trained on dynamically binarized images
+    dataset_to_confirm: str | None = None  # files the checkpoint names as its data, not read
 
 
 @dataclass(frozen=True)
@@ -139,16 +140,20 @@ def snapshot_model(trainer: Any) -> Any:
     return model.eval()
 
 
-def open_model_job(path: str | Path) -> OpenedModel:
-    """Load a checkpoint (never runs code from it) and, if possible, the dataset it was
-    trained on."""
+def open_model_job(path: str | Path, read_named_files: bool = False) -> OpenedModel:
+    """Load a checkpoint (never runs code from it) and, if it is where the user keeps data,
+    the dataset it was trained on: a named dataset is never downloaded, and a folder or .npz
+    the checkpoint names is read only with ``read_named_files`` (the user said yes; else
+    ``OpenedModel.dataset_to_confirm`` asks)."""
     from latentlab.training import load_checkpoint
-    from latentlab.training.data_source import reopen_dataset
+    from latentlab.training.data_source import DatasetNeedsConsent, reopen_dataset
 
     checkpoint = load_checkpoint(path)
-    dataset, warning = None, None
+    dataset, warning, to_confirm = None, None, None
     try:
-        dataset = reopen_dataset(checkpoint.dataset)
+        dataset = reopen_dataset(checkpoint.dataset, read_named_files=read_named_files)
+    except DatasetNeedsConsent as needed:
+        to_confirm = needed.spec
     except Exception as error:  # the model still opens: the map then shows prior samples
         warning = (
             f"The dataset '{checkpoint.dataset.name}' could not be loaded ({error}); the map "
@@ -163,6 +168,7 @@ def open_model_job(path: str | Path) -> OpenedModel:
         dataset=dataset,
         dataset_info=checkpoint.dataset,
         warning=warning,
+        dataset_to_confirm=to_confirm,
         trained_binarized=bool(
             checkpoint.training.train_config and checkpoint.training.train_config.binarize
         ),

@@ -40,6 +40,8 @@ from latentlab.ui.welcome_page import WelcomePage
 
 CHECKPOINT_FILTER = "LatentLab checkpoints (*.safetensors);;All files (*)"
 MAX_RECENT_FILES = 8
+CONFIRMED_DATASETS_KEY = "datasets/confirmed"  # folders / .npz files the user let us read
+MAX_CONFIRMED = 32
 
 
 class MainWindow(QMainWindow):
@@ -160,8 +162,9 @@ class MainWindow(QMainWindow):
         if path:
             self.open_checkpoint(path)
 
-    def open_checkpoint(self, path: str | Path) -> None:
-        """Open a checkpoint on a worker; the map fills when it has been encoded."""
+    def open_checkpoint(self, path: str | Path, read_named_files: bool = False) -> None:
+        """Open a checkpoint on a worker; the map fills when it has been encoded. Files the
+        checkpoint names as its data are read only after the user said yes to them."""
         from latentlab.ui.jobs import open_model_job
 
         path = str(path)
@@ -172,9 +175,30 @@ class MainWindow(QMainWindow):
         start_job(
             open_model_job,
             path,
+            read_named_files,
             on_result=self._on_model_opened,
-            on_error=lambda error: self.show_error("Could not open the checkpoint", str(error)),
+            on_error=lambda error: self.show_error(
+                "Could not open the checkpoint", describe_open_error(path, error)
+            ),
         )
+
+    def _may_read_named_files(self, opened: Any) -> bool:
+        """Ask (once per dataset spec) whether to read the files a checkpoint names."""
+        spec = opened.dataset_to_confirm
+        confirmed = list(self.settings.value(CONFIRMED_DATASETS_KEY, []) or [])
+        if spec in confirmed:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Read the checkpoint's data?",
+            f"{opened.path.name} was trained on {spec}.\n\nRead those files to draw its map? "
+            "Opening a checkpoint reads no file it names until you say so; without them the "
+            "map shows samples from the model's prior.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.settings.setValue(CONFIRMED_DATASETS_KEY, [spec, *confirmed][:MAX_CONFIRMED])
+        return True
 
     def ask_open_adapter(self) -> None:
         from latentlab.ui.adapter_dialog import AdapterDialog
@@ -235,6 +259,9 @@ class MainWindow(QMainWindow):
         self.show_error("Could not open the model", str(error))
 
     def _on_model_opened(self, opened: Any) -> None:
+        if opened.dataset_to_confirm is not None and self._may_read_named_files(opened):
+            self.open_checkpoint(opened.path, read_named_files=True)
+            return
         if not opened.from_adapter:  # recent files are reopened as checkpoints
             self._remember_recent(str(opened.path))
         if not self.training.running:
@@ -248,6 +275,12 @@ class MainWindow(QMainWindow):
         self.status.showMessage(f"Opened {opened.path}", 5000)
         if opened.warning:
             self.show_error("Dataset not available", opened.warning)
+        elif opened.dataset_to_confirm is not None:
+            self.status.showMessage(
+                f"Opened {opened.path.name} without its data ({opened.dataset_to_confirm}, not "
+                "read): the map shows samples from the prior",
+                15000,
+            )
 
     def save_checkpoint(self) -> None:
         run = self.training.run
@@ -604,3 +637,16 @@ def _parse_shape(text: str) -> tuple[int, int, int] | None:
 
 def _labelled(dataset: Any) -> bool:
     return dataset is not None and dataset.labels is not None
+
+
+def describe_open_error(path: str, error: Exception) -> str:
+    """What a failed open says: the checker's one line, or for anything else (a bug of ours)
+    what happened in a sentence, never a traceback."""
+    from latentlab.training import CheckpointError
+
+    if isinstance(error, CheckpointError | OSError):
+        return str(error)
+    return (
+        f"{path}: an unexpected error while opening it ({type(error).__name__}). This is a "
+        "bug in LatentLab; the file was not changed."
+    )
