@@ -20,15 +20,23 @@ class JSONLimitError(ValueError):
     """Not JSON, or JSON beyond the limits; the message says which."""
 
 
-def loads(text: str | bytes, *, max_chars: int | None = None, max_depth: int = MAX_DEPTH) -> Any:
+def loads(
+    text: str | bytes,
+    *,
+    max_chars: int | None = None,
+    max_depth: int = MAX_DEPTH,
+    allow_nan: bool = True,
+) -> Any:
     """Parse ``text``; JSONLimitError when it is not JSON, longer than ``max_chars``, nested
-    deeper than ``max_depth`` or holds a number no float can hold."""
+    deeper than ``max_depth``, holds an integer too long for any counter, or (with
+    ``allow_nan=False``) NaN or Infinity."""
     if max_chars is not None and len(text) > max_chars:
         raise JSONLimitError(
             f"its JSON is {len(text):,} characters long (the limit: {max_chars:,})"
         )
     try:
-        value = json.loads(text, parse_int=_bounded_int, parse_constant=_constant)
+        constant = _constant if allow_nan else _refuse_constant
+        value = json.loads(text, parse_int=_bounded_int, parse_constant=constant)
     except RecursionError:
         raise JSONLimitError(f"its JSON is nested more than {max_depth} levels deep") from None
     except JSONLimitError:
@@ -48,6 +56,10 @@ def _bounded_int(digits: str) -> int:
 
 def _constant(name: str) -> float:
     return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[name]
+
+
+def _refuse_constant(name: str) -> float:
+    raise JSONLimitError(f"it holds the non-finite value {name}")
 
 
 def _depth(value: Any) -> int:

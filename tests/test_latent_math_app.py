@@ -295,6 +295,32 @@ def test_an_exported_preview_reopens_to_the_same_latent(qtbot, opened, tmp_path)
     assert "no LatentLab latent" in window.last_error
 
 
+def test_a_large_latent_file_is_read_on_a_worker_and_still_opens(qtbot, opened, tmp_path):
+    """#22: 10^6 frames froze the GUI thread for 17 s. A big but valid strip is read on a
+    worker (files beyond the limits are refused before they become arrays: test_provenance)."""
+    from latentlab.latent.provenance import Provenance, save_png_with_provenance
+    from latentlab.ui.latent_files import LARGE_LATENT_FILE
+
+    window = opened
+    dim = window.explorer.model.latent_dim
+    rng = np.random.default_rng(3)
+    latent = rng.standard_normal(dim) / 3
+    frames = rng.standard_normal((LARGE_LATENT_FILE // (dim * 10), dim)) / 3
+    path = save_png_with_provenance(
+        np.zeros((8, 8), np.uint8), tmp_path / "strip.png", Provenance(latent, frames=frames)
+    )
+    assert path.stat().st_size > LARGE_LATENT_FILE
+    with qtbot.waitSignal(window.latent_files.latent_opened, timeout=TIMEOUT):
+        assert window.latent_files.open_latent(path) is None  # it follows from the worker
+    qtbot.waitUntil(
+        lambda: (
+            window.explorer.preview_latent is not None
+            and np.allclose(window.explorer.preview_latent, latent)
+        ),
+        timeout=TIMEOUT,
+    )
+
+
 def test_items_follow_the_map_and_keypoints_take_group_means(qtbot, opened):
     window = opened
     select_box(qtbot, window, *class_box(window, 0))

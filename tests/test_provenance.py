@@ -154,6 +154,61 @@ def test_corrupt_json(tmp_path, text):
         read_provenance(path)
 
 
+def _png_header_claiming(width: int, height: int) -> bytes:
+    """A real 1×1 PNG whose IHDR chunk then claims ``width`` × ``height`` pixels."""
+    import io
+    import struct
+    import zlib
+
+    buffer = io.BytesIO()
+    Image.new("L", (1, 1)).save(buffer, format="PNG")
+    data = bytearray(buffer.getvalue())
+    ihdr = 8 + 4  # signature, then the chunk's length
+    data[ihdr + 4 : ihdr + 12] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[ihdr : ihdr + 17]))
+    data[ihdr + 17 : ihdr + 21] = struct.pack(">I", crc)
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('{"format_version": 1, "latent": [' + "9" * 400 + "]}", "integer of 400 digits"),
+        ('{"format_version": 1, "latent": [1, 2], "frames": [[1, 2], [3]]}', "every frame"),
+        ('{"format_version": 1, "latent": ' + "[" * 50_000 + "]" * 50_000 + "}", "nested"),
+        (
+            '{"format_version": 1, "latent": [1], "frames": [' + ",".join(["[1]"] * 20_000) + "]}",
+            "20,000 frames",
+        ),
+        ('{"format_version": 1, "latent": [' + ",".join(["1"] * 5000) + "]}", "5,000 numbers"),
+    ],
+    ids=["huge-integer", "ragged-frames", "deeply-nested", "too-many-frames", "huge-latent"],
+)
+def test_hostile_latent_files_get_one_line_reasons(tmp_path, text, reason):
+    """#22: these raised OverflowError, ValueError and RecursionError, or froze the GUI."""
+    path = tmp_path / "hostile.png"
+    write_chunk(path, text)
+    with pytest.raises(ProvenanceError, match=reason) as refused:
+        read_provenance(path)
+    assert "\n" not in str(refused.value)
+
+
+def test_a_decompression_bomb_header_is_refused_without_decoding(tmp_path):
+    path = tmp_path / "bomb.png"
+    path.write_bytes(_png_header_claiming(20_000, 20_000))
+    with pytest.raises(ProvenanceError, match="more pixels than LatentLab opens"):
+        read_provenance(path)
+
+
+def test_a_fifo_is_not_opened(tmp_path):
+    import os
+
+    path = tmp_path / "pipe.png"
+    os.mkfifo(path)  # opening it for reading would block forever
+    with pytest.raises(ProvenanceError, match="not a regular file"):
+        read_provenance(path)
+
+
 def test_newer_format_version(tmp_path):
     path = tmp_path / "future.png"
     write_chunk(path, json.dumps({"format_version": FORMAT_VERSION + 1, "latent": [1.0]}))

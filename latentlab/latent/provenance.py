@@ -19,12 +19,19 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 from PIL.PngImagePlugin import PngInfo
 
+from latentlab import bounded_json
 from latentlab.latent.png_files import as_nhwc, atomic_save, to_pil
 
 PROVENANCE_KEY = "latentlab"
 FORMAT_VERSION = 1
 SOFTWARE = "LatentLab"
 _HASH_SHOWN = 8  # hex digits of a model hash shown to users: enough to tell models apart
+# What a latent PNG may hold. LatentLab's own: one latent of up to 512 numbers, strips of
+# tens of frames. Checked before the JSON becomes arrays.
+MAX_LATENT_SIZE = 4096
+MAX_FRAMES = 10_000
+MAX_NUMBERS = 1_000_000  # latent + frames
+MAX_TEXT_CHARS = 24 * MAX_NUMBERS  # ~20 characters a number in JSON
 
 
 class ProvenanceError(ValueError):
@@ -103,9 +110,9 @@ class Provenance:
     def from_json(cls, text: str) -> Provenance:
         """Parse :meth:`to_json` output; ProvenanceError on anything malformed or too new."""
         try:
-            payload = json.loads(text, parse_constant=_reject_constant)
-        except (ValueError, TypeError) as error:
-            raise ProvenanceError(f"the LatentLab metadata is corrupt: {error}") from error
+            payload = bounded_json.loads(text, max_chars=MAX_TEXT_CHARS, allow_nan=False)
+        except bounded_json.JSONLimitError as error:
+            raise ProvenanceError(f"the LatentLab metadata is corrupt: {error}") from None
         if not isinstance(payload, dict):
             raise ProvenanceError("the LatentLab metadata is corrupt: expected a JSON object")
         version = payload.get("format_version")
@@ -116,13 +123,23 @@ class Provenance:
                 f"this latent was made by a newer LatentLab (format {version}; this version "
                 f"reads format {FORMAT_VERSION}); please update LatentLab to open it"
             )
-        latent = _number_list(payload.get("latent"), "latent")
+        latent = _number_list(payload.get("latent"), "latent", MAX_LATENT_SIZE)
         frames_value = payload.get("frames")
         frames = None
         if frames_value is not None:
             if not isinstance(frames_value, list):
                 raise ProvenanceError("the LatentLab metadata is corrupt: 'frames' is not a list")
-            frames = [_number_list(row, "frames") for row in frames_value]
+            if len(frames_value) > MAX_FRAMES or len(frames_value) * len(latent) > MAX_NUMBERS:
+                raise ProvenanceError(
+                    f"this file holds {len(frames_value):,} frames of {len(latent)} numbers; "
+                    f"LatentLab opens up to {MAX_FRAMES:,} frames and {MAX_NUMBERS:,} numbers"
+                )
+            frames = [_number_list(row, "frames", len(latent)) for row in frames_value]
+            if any(len(row) != len(latent) for row in frames):
+                raise ProvenanceError(
+                    f"the LatentLab metadata is corrupt: every frame must have {len(latent)} "
+                    "numbers, like the latent"
+                )
         model_sha256 = payload.get("model_sha256", "")
         model_name = payload.get("model_name", "")
         recipe = payload.get("recipe", {})
@@ -187,8 +204,8 @@ def read_provenance(path: str | Path) -> Provenance:
     path = Path(path)
     if not path.exists():
         raise ProvenanceError(f"no such file: {path}")
-    if path.is_dir():
-        raise ProvenanceError(f"'{path.name}' is a folder, not a PNG file")
+    if not path.is_file():  # a folder, a FIFO or a device would block or mislead
+        raise ProvenanceError(f"'{path.name}' is not a regular file, so not a PNG")
     try:
         with Image.open(path) as image:
             image_format = image.format
@@ -198,6 +215,11 @@ def read_provenance(path: str | Path) -> Provenance:
                 text = image.text.get(PROVENANCE_KEY)
     except UnidentifiedImageError as error:
         raise ProvenanceError(f"'{path.name}' is not an image (not a PNG)") from error
+    except Image.DecompressionBombError:
+        raise ProvenanceError(
+            f"'{path.name}' claims more pixels than LatentLab opens ({Image.MAX_IMAGE_PIXELS:,}); "
+            "it is not an image LatentLab exported"
+        ) from None
     except (OSError, ValueError, SyntaxError, EOFError) as error:
         raise ProvenanceError(f"'{path.name}' is a damaged PNG: {error}") from error
     if image_format != "PNG":
@@ -259,21 +281,22 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _number_list(value: Any, name: str) -> list[float]:
-    """Validate a JSON list of finite numbers (bools are not numbers here)."""
+def _number_list(value: Any, name: str, most: int) -> list[float]:
+    """Validate a JSON list of at most ``most`` finite numbers (bools are not numbers here)."""
     if not isinstance(value, list) or not value:
         raise ProvenanceError(f"the LatentLab metadata is corrupt: '{name}' is not a number list")
+    if len(value) > most:
+        raise ProvenanceError(
+            f"the LatentLab metadata is corrupt: '{name}' holds {len(value):,} numbers (at most "
+            f"{most:,} here)"
+        )
     for item in value:
         if isinstance(item, bool) or not isinstance(item, (int, float)):
-            raise ProvenanceError(f"the LatentLab metadata is corrupt: '{name}' holds {item!r}")
+            shown = repr(item) if len(repr(item)) <= 40 else type(item).__name__
+            raise ProvenanceError(f"the LatentLab metadata is corrupt: '{name}' holds {shown}")
         if not math.isfinite(item):
             raise ProvenanceError(f"the LatentLab metadata is corrupt: '{name}' is not finite")
     return [float(item) for item in value]
-
-
-def _reject_constant(name: str) -> float:
-    # json.loads accepts NaN and Infinity by default; a latent must never contain them.
-    raise ValueError(f"non-finite value {name}")
 
 
 def _numpy_to_json(value: Any) -> Any:

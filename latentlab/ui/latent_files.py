@@ -21,6 +21,7 @@ IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All
 PNG_FILTER = "PNG (*.png)"
 EXPORT_MIN_SIDE = 128  # exported images are enlarged with whole pixels to at least this
 BACKGROUND_SAMPLE = 500  # data images looked at to tell a dark-background dataset
+LARGE_LATENT_FILE = 256 * 1024  # bytes: a latent PNG this big (a long strip) is read on a worker
 
 
 class LatentFiles(QObject):
@@ -121,21 +122,55 @@ class LatentFiles(QObject):
             self.open_latent(path)
 
     def open_latent(self, path: str | Path) -> Any:
-        """Read the latent stored in a LatentLab PNG and decode it; returns the Provenance."""
-        from latentlab.latent.provenance import ProvenanceError, check_compatible, read_provenance
+        """Read the latent stored in a LatentLab PNG and decode it; returns the Provenance
+        (None when it failed, or when a large file is read on a worker: it follows)."""
+        from latentlab.latent.provenance import ProvenanceError, read_provenance
+
+        if self.explorer.model is None:
+            self.error_raised.emit("No model", "Open the model first, then the latent.")
+            return None
+        path = Path(path)
+        if path.is_file() and path.stat().st_size > LARGE_LATENT_FILE:
+            start_job(
+                read_provenance,
+                path,
+                on_result=lambda provenance: self._use_latent(path, provenance),
+                on_error=self._latent_failed,
+            )
+            return None
+        try:
+            provenance = read_provenance(path)
+        except ProvenanceError as error:
+            self._latent_failed(error)
+            return None
+        return self._use_latent(path, provenance)
+
+    def _latent_failed(self, error: Exception) -> None:
+        from latentlab.latent.provenance import ProvenanceError
+
+        message = (
+            str(error)
+            if isinstance(error, ProvenanceError | OSError)
+            else (
+                f"an unexpected error while reading it ({type(error).__name__}); this is a bug in "
+                "LatentLab"
+            )
+        )
+        self.error_raised.emit("Could not open the latent", message)
+
+    def _use_latent(self, path: Path, provenance: Any) -> Any:
+        from latentlab.latent.provenance import ProvenanceError, check_compatible
 
         model = self.explorer.model
         if model is None:
             self.error_raised.emit("No model", "Open the model first, then the latent.")
             return None
-        path = Path(path)
         try:
-            provenance = read_provenance(path)
             warning = check_compatible(
                 provenance, model.latent_dim, self.workbench.identity.sha256()
             )
         except ProvenanceError as error:
-            self.error_raised.emit("Could not open the latent", str(error))
+            self._latent_failed(error)
             return None
         self.last_folder = str(path.parent)
         kind = provenance.recipe.get("kind", "latent")
