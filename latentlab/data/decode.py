@@ -14,6 +14,13 @@ from PIL import Image, ImageOps
 
 from latentlab.data.errors import DatasetWarning
 
+# Pillow decodes an image between its pixel limit (~89 megapixels) and twice that with only a
+# DecompressionBombWarning (a 12000×12000 PNG: 432 MB). LatentLab never wants such a decode:
+# decode_square checks the size itself before decoding, and the file is skipped with a reason.
+# The warning is also made an error for the process (a filter set once, as catch_warnings is
+# not thread-safe and files are decoded on many threads), so Pillow's own text is not printed.
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+
 _GRAY_MODES = frozenset({"1", "L"})
 _HIGH_DEPTH_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
 
@@ -35,7 +42,9 @@ class DecodedImages:
 
 def decode_square(path: Path, size: int) -> tuple[np.ndarray, bool]:
     """One image as uint8 S×S×3 (short side scaled to ``size``, center-cropped) and is-gray."""
-    with Image.open(path) as img:
+    with Image.open(path) as img:  # reads the header only
+        if img.width * img.height > Image.MAX_IMAGE_PIXELS:  # whatever the warning filters say
+            raise Image.DecompressionBombError(f"{img.width}×{img.height} pixels")
         # JPEG can decode at 1/2, 1/4 or 1/8 scale; for photos much larger than ``size`` this is
         # several times faster and the final resize hides the difference.
         img.draft(None, (size, size))
@@ -61,6 +70,9 @@ def decode_many(paths: Sequence[Path], size: int) -> DecodedImages:
     def work(i: int) -> None:
         try:
             arr, is_gray = decode_square(paths[i], size)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            errors[i] = f"too large to decode: more than {Image.MAX_IMAGE_PIXELS:,} pixels"
+            return
         except Exception as err:  # any broken file is skipped, never fatal
             errors[i] = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
             return

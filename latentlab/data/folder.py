@@ -71,7 +71,8 @@ def load_folder(path: Path, *, image_size: int | None, channels: int | None) -> 
 
 
 def find_image_files(root: Path) -> list[Path]:
-    """Image files under ``root`` by suffix (any case), sorted; hidden files/folders skipped.
+    """Image files under ``root`` by suffix (any case), sorted; hidden files/folders and
+    anything that is not a regular file skipped.
 
     Hidden entries are skipped because they are not the user's pictures: macOS ``._name.jpg``
     resource forks and ``.thumbnails`` caches would otherwise show up as broken or extra images.
@@ -84,7 +85,8 @@ def find_image_files(root: Path) -> list[Path]:
             for name in names
             if not name.startswith(".") and Path(name).suffix.lower() in IMAGE_SUFFIXES
         )
-    return sorted(found)
+    # Regular files only: reading a FIFO named like a picture would wait forever.
+    return sorted(path for path in found if path.is_file())
 
 
 def _labels_from_subfolders(

@@ -14,6 +14,7 @@ from latentlab.data.resize import adapt_images
 
 DATASET_NAMES: tuple[str, ...] = tuple(SOURCES)
 PATH_KINDS = ("folder", "npz")
+MIN_IMAGE_SIDE = 8  # the conv models halve the image twice; smaller images teach nothing
 _ALIASES = {"fashionmnist": "fashion-mnist", "cifar-10": "cifar10", "emnist": "emnist-letters"}
 
 
@@ -40,7 +41,25 @@ def load_dataset(
     kind, argument = parse_spec(spec)
     images = _load(kind, argument, data_root, image_size, channels, download)
     adapted = adapt_images(images.images, image_size=image_size, channels=channels)
-    return images if adapted is images.images else dataclasses.replace(images, images=adapted)
+    images = images if adapted is images.images else dataclasses.replace(images, images=adapted)
+    check_trainable(images)
+    return images
+
+
+def check_trainable(images: ImageSet) -> None:
+    """Images a model can be trained on: big enough, and some of them not in the test split."""
+    _c, h, w = images.image_shape
+    if min(h, w) < MIN_IMAGE_SIDE:
+        raise DatasetError(
+            f"The images of {images.name} are {h}×{w} pixels; LatentLab needs at least "
+            f"{MIN_IMAGE_SIDE}×{MIN_IMAGE_SIDE} (enlarge them with image_size / --image-size)."
+        )
+    test = int(images.test_mask.sum())
+    if test == len(images):
+        raise DatasetError(
+            f"All {len(images):,} images of {images.name} are in the test split (its "
+            "test_mask is all true): none are left to train on."
+        )
 
 
 def source_name(spec: str) -> str | None:

@@ -14,6 +14,8 @@ from latentlab.data.splits import random_test_mask
 
 IMAGE_KEYS = ("images", "x", "X")
 LABEL_KEYS = ("labels", "y", "Y")
+MAX_CLASSES = 10_000
+MAX_ARRAY_BYTES = 16 * 2**30  # what one array may make LatentLab allocate
 
 
 def load_npz(path: Path) -> ImageSet:
@@ -28,6 +30,8 @@ def load_npz(path: Path) -> ImageSet:
         raise DatasetError(f"File {path} does not exist.")
     if path.is_dir():
         raise DatasetError(f"{path} is a folder, not a .npz file. Use folder:{path} to load it.")
+    if not path.is_file():
+        raise DatasetError(f"{path} is not a regular file (a pipe or a device), so not a .npz.")
     arrays = _read_arrays(path)
 
     image_key = _pick_images_key(arrays, path)
@@ -47,12 +51,22 @@ def load_npz(path: Path) -> ImageSet:
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     with path.open("rb") as file:
         magic = file.read(6)
+    if not magic:
+        raise DatasetError(f"{path} is empty (0 bytes): no images in it.")
+    if magic.startswith(b"PK\x05\x06"):  # a zip's end record and nothing before: np.savez()
+        raise DatasetError(f"{path} holds no arrays; save the images with np.savez(images=...).")
     # np.load calls anything that is neither .npz (zip) nor .npy "pickled data"; say what it is.
     if not (magic.startswith(b"PK\x03\x04") or magic == b"\x93NUMPY"):
         raise DatasetError(
             f"{path} is not a .npz or .npy file. (If it is a pickle: LatentLab never loads "
             "pickles because unpickling can run arbitrary code. Save it with np.savez.)"
         )
+    try:
+        _check_claimed_sizes(path, magic)
+    except DatasetError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+        raise DatasetError(f"{path} is not a readable .npz or .npy file: {err}") from None
     try:
         # allow_pickle=False always: unpickling a downloaded file can run arbitrary code.
         loaded = np.load(path, allow_pickle=False)
@@ -70,6 +84,47 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
         raise DatasetError(f"{path} is not a valid .npz file: {err}") from err
     except (OSError, EOFError, zipfile.BadZipFile) as err:
         raise DatasetError(f"{path} is not a readable .npz file: {err}") from err
+
+
+def _check_claimed_sizes(path: Path, magic: bytes) -> None:
+    """Every array's header (shape × dtype) against the bytes that hold it, before NumPy
+    allocates what a header claims: a 1 kB file saying 10^12 elements is refused here."""
+    if magic == b"\x93NUMPY":
+        with path.open("rb") as file:
+            claimed = _claimed_bytes(file)
+            held = path.stat().st_size - file.tell()
+        _compare(path, "the array", claimed, held)
+        return
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if not info.filename.endswith(".npy"):
+                continue
+            with archive.open(info) as member:
+                claimed = _claimed_bytes(member)
+                held = info.file_size - member.tell()
+            _compare(path, repr(info.filename.removesuffix(".npy")), claimed, held)
+
+
+def _claimed_bytes(file) -> int:
+    version = np.lib.format.read_magic(file)
+    read_header = getattr(np.lib.format, f"read_array_header_{version[0]}_{version[1]}", None)
+    if read_header is None:
+        raise ValueError(f"unknown .npy format version {version}")
+    shape, _fortran, dtype = read_header(file, max_header_size=10_000)
+    return int(np.prod(shape, dtype=object)) * dtype.itemsize
+
+
+def _compare(path: Path, what: str, claimed: int, held: int) -> None:
+    if claimed > MAX_ARRAY_BYTES:
+        raise DatasetError(
+            f"{what} in {path} claims {claimed / 2**30:,.0f} GiB; LatentLab reads arrays of up "
+            f"to {MAX_ARRAY_BYTES // 2**30} GiB."
+        )
+    if claimed > held:
+        raise DatasetError(
+            f"{what} in {path} claims {claimed:,} bytes but the file holds {held:,}: it is "
+            "damaged or truncated."
+        )
 
 
 def _pick_images_key(arrays: dict[str, np.ndarray], path: Path) -> str:
@@ -138,12 +193,27 @@ def _labels(
         raise DatasetError(f"Labels {key!r} in {path} must not be negative.")
     n_classes = int(labels.max()) + 1
     if "class_names" not in arrays:
-        return torch.from_numpy(labels.astype(np.int64)), tuple(str(i) for i in range(n_classes))
+        if n_classes <= MAX_CLASSES:
+            return torch.from_numpy(labels.astype(np.int64)), tuple(map(str, range(n_classes)))
+        # Sparse label values (e.g. ids up to 10^9): classes are the values that occur.
+        values = np.unique(labels)
+        if len(values) > MAX_CLASSES:
+            raise DatasetError(
+                f"Labels {key!r} in {path} hold {len(values):,} different classes; LatentLab "
+                f"shows up to {MAX_CLASSES:,}."
+            )
+        compact = np.searchsorted(values, labels).astype(np.int64)
+        return torch.from_numpy(compact), tuple(str(v) for v in values.tolist())
     names = arrays["class_names"]
     if names.ndim != 1 or names.dtype.kind not in "US":
         raise DatasetError(
             f"'class_names' in {path} must be a 1-D array of strings, got {names.shape} of "
             f"{names.dtype}."
+        )
+    if len(names) > MAX_CLASSES:
+        raise DatasetError(
+            f"'class_names' in {path} lists {len(names):,} names; LatentLab shows up to "
+            f"{MAX_CLASSES:,} classes."
         )
     if len(names) < n_classes:
         raise DatasetError(
