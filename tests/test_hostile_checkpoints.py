@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import pickle
 import struct
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -154,6 +156,16 @@ CORPUS = {
         lambda g: _with_metadata(g, _set("model", "config", "hidden_dim", 4_000)),
         "do not fit",
     ),
+    "a 64 GB model": (
+        lambda g: _with_metadata(
+            g,
+            lambda m: (
+                m["model"]["config"].update(hidden_dim=16_000),
+                m.update(image_shape=[1, 1024, 1024]),
+            ),
+        ),
+        "do not fit",
+    ),
     "losses as text": (
         lambda g: _with_metadata(g, _set("training", "losses", {"total": "low"})),
         "must be a number",
@@ -251,3 +263,31 @@ def test_old_files_without_optional_parts_still_open(good, tmp_path):
     assert loaded.dataset.name == "unknown" and loaded.training.global_step == 0
     assert loaded.optimizer_states is None
     assert main(["info", str(path)]) == 0
+
+
+def test_opening_the_whole_corpus_stays_within_100_mb(good, tmp_path):
+    """Peak memory of a fresh process that opens every file of the corpus (a 1 MB file
+    claiming hidden_dim 500000 reached 1.3 GB before; one claiming a 64 GB model is in it)."""
+    paths = []
+    for make, _message in CORPUS.values():
+        path = tmp_path / f"{len(paths)}.safetensors"
+        path.write_bytes(make(good))
+        paths.append(str(path))
+    script = (
+        "import resource, sys\n"
+        "from latentlab.training import CheckpointError, load_checkpoint\n"
+        "import latentlab.models\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "for path in sys.argv[1:]:\n"
+        "    try:\n"
+        "        load_checkpoint(path)\n"
+        "    except CheckpointError:\n"
+        "        pass\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *paths], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    grown_kb = int(done.stdout.strip())
+    assert grown_kb < 100 * 1024, f"peak memory grew by {grown_kb / 1024:.0f} MB"

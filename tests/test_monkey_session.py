@@ -35,6 +35,7 @@ import pytest
 import shiboken6
 import torch
 from gui_helpers import TIMEOUT, open_and_wait
+from hostile_files import hostile_checkpoints, hostile_latent_pngs
 from PySide6 import QtWidgets
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QThreadPool, QTimer, QUrl
 from PySide6.QtGui import QDropEvent, QWheelEvent
@@ -193,11 +194,19 @@ def monkey_files(tmp_path_factory, digits, digits_checkpoint):
     torch.save({"w": torch.zeros(1)}, pickled)
     garbage = root / "garbage.safetensors"
     garbage.write_bytes(b"\x00not a checkpoint" * 10)
+    hostile = root / "hostile"
+    hostile.mkdir()
     return {
         "npz": npz,
         "checkpoints": checkpoints,
         "pictures": pictures,
-        "broken": [pickled, garbage, root / "missing.safetensors"],
+        "broken": [
+            pickled,
+            garbage,
+            root / "missing.safetensors",
+            *hostile_checkpoints(Path(digits_checkpoint), hostile, data_folder=root),
+        ],
+        "hostile_latents": hostile_latent_pngs(hostile),
     }
 
 
@@ -322,7 +331,11 @@ class Monkey:
             if "checkpoint" in caption:
                 options = [*self.checkpoint_paths(), *self.files["broken"]]
             elif "latent" in caption:
-                options = [*sorted(self.out.glob("*.png")), *self.files["pictures"][:1]]
+                options = [
+                    *sorted(self.out.glob("*.png")),
+                    *self.files["pictures"][:1],
+                    *self.files["hostile_latents"],
+                ]
             elif "image" in caption or "encode" in caption:
                 exported = sorted(self.out.glob("*.png"))[:3]
                 options = [*self.files["pictures"], *exported, self.files["npz"]]
