@@ -291,3 +291,19 @@ def test_opening_the_whole_corpus_stays_within_100_mb(good, tmp_path):
     assert done.returncode == 0, done.stderr
     grown_kb = int(done.stdout.strip())
     assert grown_kb < 100 * 1024, f"peak memory grew by {grown_kb / 1024:.0f} MB"
+
+
+def test_the_app_shows_each_refusal_as_its_one_line(qtbot, window, good, tmp_path):
+    """Before, 14 dialogs showed raw exception text ("'param_groups'", "'str' object has no
+    attribute 'get'", "SVD did not converge" for NaN weights)."""
+    from gui_helpers import TIMEOUT
+
+    for index, (name, (make, message)) in enumerate(sorted(CORPUS.items())):
+        path = tmp_path / f"{index}.safetensors"
+        path.write_bytes(make(good))
+        window.last_error = ""
+        window.open_checkpoint(path)
+        qtbot.waitUntil(lambda: bool(window.last_error), timeout=TIMEOUT)
+        assert message in window.last_error, name
+        assert "\n" not in window.last_error and "Traceback" not in window.last_error, name
+    assert window.explorer.model is None  # nothing of them was ever explored
