@@ -144,3 +144,22 @@ def test_missing_and_empty_files_are_refused(tmp_path):
     (tmp_path / "empty.safetensors").write_bytes(b"")
     with pytest.raises(CheckpointError, match="too short"):
         load_checkpoint(tmp_path / "empty.safetensors")
+
+
+def test_a_checkpoint_whose_header_length_starts_like_a_pickle_opens(tmp_path):
+    """A header of 128 + 256·k bytes makes the file's first byte 0x80, the pickle opcode:
+    one checkpoint in 256 was refused as "a PyTorch pickle file"."""
+    model = build_model(ModelConfig(kind="vae", latent_dim=6), (1, 16, 16)).eval()
+    for pad in range(256):
+        path = save_checkpoint(
+            tmp_path / "model.safetensors",
+            model,
+            dataset=DatasetInfo(name="d" * (pad + 1)),
+            training=TrainingState(),
+        )
+        if path.read_bytes()[:1] == b"\x80":
+            break
+    else:
+        pytest.fail("no padding gave a header length of 128 + 256·k")
+    assert load_checkpoint(path).dataset.name.startswith("d")
+    assert read_metadata(path)["dataset"]["name"].startswith("d")

@@ -219,16 +219,19 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
 
 def _read_header(path: Path, data: bytes, file_size: int) -> tuple[dict[str, Any], dict]:
     """(metadata, tensor layout) of a checkpoint whose first bytes are ``data``."""
-    if data[:1] == b"\x80" or data[:2] == b"PK":
-        raise CheckpointError(
-            f"{path}: this is a PyTorch pickle file, not a LatentLab checkpoint. LatentLab never "
-            "unpickles files, because unpickling can run any code hidden in them. Open a "
-            "LatentLab .safetensors checkpoint, or load your own model through an adapter."
-        )
-    if len(data) < 8:
-        raise CheckpointError(f"{path}: the file is too short to be a checkpoint")
-    (header_len,) = struct.unpack("<Q", data[:8])
-    if header_len > _MAX_HEADER_BYTES or 8 + header_len > file_size or data[8:9] != b"{":
+    header_len = struct.unpack("<Q", data[:8])[0] if len(data) >= 8 else 0
+    safetensors = header_len <= _MAX_HEADER_BYTES and 8 + header_len <= file_size
+    if not (safetensors and data[8:9] == b"{"):
+        # Only now: a header length of 128 + 256·k starts with the pickle opcode 0x80.
+        if data[:1] == b"\x80" or data[:2] == b"PK":
+            raise CheckpointError(
+                f"{path}: this is a PyTorch pickle file, not a LatentLab checkpoint. LatentLab "
+                "never unpickles files, because unpickling can run any code hidden in them. "
+                "Open a LatentLab .safetensors checkpoint, or load your own model through an "
+                "adapter."
+            )
+        if len(data) < 8:
+            raise CheckpointError(f"{path}: the file is too short to be a checkpoint")
         raise CheckpointError(
             f"{path}: not a LatentLab checkpoint (not a safetensors file, or a truncated one)"
         )
