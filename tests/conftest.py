@@ -225,3 +225,16 @@ def _no_dangling_threads(monkeypatch):
         + "\n".join(left),
         pytrace=False,
     )
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to reach the network fails the test (files from strangers must never
+    make LatentLab download anything)."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a network connection was attempted: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)

@@ -26,6 +26,8 @@ from latentlab.training import (
 )
 from latentlab.training import checkpoint as checkpoint_module
 
+pytestmark = pytest.mark.usefixtures("no_network")
+
 CONFIG = ModelConfig(kind="vae", architecture="mlp", latent_dim=4, hidden_dim=32)
 
 
@@ -307,3 +309,17 @@ def test_the_app_shows_each_refusal_as_its_one_line(qtbot, window, good, tmp_pat
         assert message in window.last_error, name
         assert "\n" not in window.last_error and "Traceback" not in window.last_error, name
     assert window.explorer.model is None  # nothing of them was ever explored
+
+
+def test_the_adapter_weights_route_refuses_or_reads_tensors_only(hostile):
+    """The same files given as an adapter's weights: tensors or a one-line AdapterError."""
+    from latentlab.models.adapters.errors import AdapterError
+    from latentlab.models.adapters.state_dict import _read_state_dict
+
+    path, _message = hostile
+    try:
+        weights = _read_state_dict(path)
+    except AdapterError as error:
+        assert "\n" not in str(error) and str(error)
+    else:
+        assert all(isinstance(v, torch.Tensor) for v in weights.values())

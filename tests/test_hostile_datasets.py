@@ -15,6 +15,8 @@ from PIL import Image
 
 from latentlab.data import DatasetError, DatasetWarning, load_dataset
 
+pytestmark = pytest.mark.usefixtures("no_network")
+
 
 def _picture(path, size=(16, 16), value=128):
     Image.new("L", size, value).save(path)

@@ -3,8 +3,6 @@ downloaded, created or read until the user passes it (CLI) or says yes (GUI)."""
 
 from __future__ import annotations
 
-import socket
-
 import numpy as np
 import pytest
 import torch
@@ -18,16 +16,7 @@ from latentlab.models import build_model
 from latentlab.training import DatasetInfo, TrainingState, save_checkpoint
 from latentlab.training.data_source import DatasetNeedsConsent, reopen_dataset
 
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """Any attempt to reach the network fails the test."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"a network connection was attempted: {args}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+pytestmark = pytest.mark.usefixtures("no_network")
 
 
 def checkpoint_naming(tmp_path, info: DatasetInfo, image_shape=(1, 8, 8)):
@@ -99,19 +88,22 @@ def test_the_app_asks_before_reading_the_data_a_checkpoint_names(
         return answers.pop(0)
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    said: list[str] = []  # every status-bar message (later ones may replace it on screen)
+    window.status.messageChanged.connect(said.append)
 
     # No: the model opens on prior samples, and the status bar says the data was not read.
     with qtbot.waitSignal(window.map_shown, timeout=TIMEOUT):
         window.open_checkpoint(path)
     assert len(asked) == 1 and str(npz) in asked[0]
     assert window.explorer.dataset is None
-    assert "not read" in window.status.currentMessage()
+    assert any("not read" in text for text in said)
 
     # Yes: the map is of the npz's 60 images (the 12 of its test split, as for any dataset).
     with qtbot.waitSignal(window.map_shown, timeout=TIMEOUT):
         window.open_checkpoint(path)
     assert len(asked) == 2
     assert window.explorer.dataset is not None and len(window.explorer.dataset) == 60
+    assert any(f"mapped on npz:{npz}" in text for text in said)  # says which data
 
     # Said once: the same data is read again without asking.
     with qtbot.waitSignal(window.map_shown, timeout=TIMEOUT):

@@ -272,7 +272,8 @@ class MainWindow(QMainWindow):
         self.explorer.set_model(opened.model, opened.dataset)
         self.workbench.set_model_identity(opened.path.name, opened.path)
         self.setWindowTitle(f"LatentLab — {opened.path.name}")
-        self.status.showMessage(f"Opened {opened.path}", 5000)
+        data = "" if opened.dataset is None else f", mapped on {opened.dataset.name}"
+        self.status.showMessage(f"Opened {opened.path}{data}", 5000)
         if opened.warning:
             self.show_error("Dataset not available", opened.warning)
         elif opened.dataset_to_confirm is not None:
