@@ -15,7 +15,8 @@ from safetensors.torch import load as load_bytes
 from safetensors.torch import save as save_bytes
 
 
-def _parts(good: Path) -> tuple[bytes, dict, dict]:
+def checkpoint_parts(good: Path) -> tuple[bytes, dict, dict]:
+    """A checkpoint's bytes, its LatentLab metadata and its tensors, to be broken."""
     data = good.read_bytes()
     (n,) = struct.unpack("<Q", data[:8])
     metadata = json.loads(json.loads(data[8 : 8 + n])["__metadata__"]["latentlab"])
@@ -25,7 +26,7 @@ def _parts(good: Path) -> tuple[bytes, dict, dict]:
 def hostile_checkpoints(good: Path, folder: Path, data_folder: Path) -> list[Path]:
     """Files that must each be refused with one line (or, the last, ask before reading the
     folder it names as its data)."""
-    data, metadata, tensors = _parts(good)
+    data, metadata, tensors = checkpoint_parts(good)
 
     def with_metadata(**changes) -> bytes:
         changed = {**json.loads(json.dumps(metadata)), **changes}
@@ -68,12 +69,18 @@ def hostile_latent_pngs(folder: Path) -> list[Path]:
         path = folder / f"hostile-{name}.png"
         Image.new("L", (4, 4)).save(path, pnginfo=info)
         paths.append(path)
-    buffer = io.BytesIO()
-    Image.new("L", (1, 1)).save(buffer, format="PNG")
-    bomb = bytearray(buffer.getvalue())
-    bomb[16:24] = struct.pack(">II", 20_000, 20_000)
-    bomb[29:33] = struct.pack(">I", zlib.crc32(bytes(bomb[12:29])))
     path = folder / "hostile-bomb.png"
-    path.write_bytes(bytes(bomb))
+    path.write_bytes(png_claiming(20_000, 20_000))
     paths.append(path)
     return paths
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A real 1×1 PNG whose IHDR chunk then claims ``width`` × ``height`` pixels: what a
+    decompression bomb's header looks like, without its megabytes."""
+    buffer = io.BytesIO()
+    Image.new("L", (1, 1)).save(buffer, format="PNG")
+    data = bytearray(buffer.getvalue())
+    data[16:24] = struct.pack(">II", width, height)  # IHDR's data: after the 8-byte signature
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))  # and its length
+    return bytes(data)

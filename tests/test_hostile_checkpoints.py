@@ -11,6 +11,7 @@ import sys
 
 import pytest
 import torch
+from hostile_files import checkpoint_parts
 from safetensors.torch import save as save_bytes
 
 from latentlab.cli import main
@@ -48,11 +49,7 @@ def good(tmp_path_factory):
         ),
         optimizer_states={"adam": optimizer.state_dict()},
     )
-    data = path.read_bytes()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8 : 8 + n])
-    metadata = json.loads(header["__metadata__"]["latentlab"])
-    tensors = {k: v for k, v in checkpoint_module.load_safetensors_bytes(data).items()}
+    data, metadata, tensors = checkpoint_parts(path)
     return {"path": path, "data": data, "metadata": metadata, "tensors": tensors}
 
 

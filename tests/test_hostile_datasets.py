@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import io
 import os
-import struct
 import warnings
-import zlib
 
 import numpy as np
 import pytest
+from hostile_files import png_claiming
 from PIL import Image
 
 from latentlab.data import DatasetError, DatasetWarning, load_dataset
@@ -20,16 +19,6 @@ pytestmark = pytest.mark.usefixtures("no_network")
 
 def _picture(path, size=(16, 16), value=128):
     Image.new("L", size, value).save(path)
-
-
-def _png_claiming(width: int, height: int) -> bytes:
-    """A real 1×1 PNG whose IHDR then claims width × height pixels (a decompression bomb)."""
-    buffer = io.BytesIO()
-    Image.new("L", (1, 1)).save(buffer, format="PNG")
-    data = bytearray(buffer.getvalue())
-    data[16:24] = struct.pack(">II", width, height)
-    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
-    return bytes(data)
 
 
 def test_a_fifo_named_like_a_picture_is_not_read(tmp_path):
@@ -46,7 +35,7 @@ def test_a_bomb_in_a_folder_is_skipped_with_a_reason(tmp_path):
     skipped before decoding, and said so with the other skipped files."""
     for i in range(3):
         _picture(tmp_path / f"{i}.png")
-    (tmp_path / "huge.png").write_bytes(_png_claiming(12_000, 12_000))
+    (tmp_path / "huge.png").write_bytes(png_claiming(12_000, 12_000))
     with warnings.catch_warnings(record=True) as caught:  # the filters as the app has them,
         warnings.simplefilter("always", DatasetWarning)  # and ours however often seen before
         images = load_dataset(f"folder:{tmp_path}", image_size=16)

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from hostile_files import png_claiming
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
@@ -154,22 +155,6 @@ def test_corrupt_json(tmp_path, text):
         read_provenance(path)
 
 
-def _png_header_claiming(width: int, height: int) -> bytes:
-    """A real 1×1 PNG whose IHDR chunk then claims ``width`` × ``height`` pixels."""
-    import io
-    import struct
-    import zlib
-
-    buffer = io.BytesIO()
-    Image.new("L", (1, 1)).save(buffer, format="PNG")
-    data = bytearray(buffer.getvalue())
-    ihdr = 8 + 4  # signature, then the chunk's length
-    data[ihdr + 4 : ihdr + 12] = struct.pack(">II", width, height)
-    crc = zlib.crc32(bytes(data[ihdr : ihdr + 17]))
-    data[ihdr + 17 : ihdr + 21] = struct.pack(">I", crc)
-    return bytes(data)
-
-
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
@@ -195,7 +180,7 @@ def test_hostile_latent_files_get_one_line_reasons(tmp_path, text, reason):
 
 def test_a_decompression_bomb_header_is_refused_without_decoding(tmp_path):
     path = tmp_path / "bomb.png"
-    path.write_bytes(_png_header_claiming(20_000, 20_000))
+    path.write_bytes(png_claiming(20_000, 20_000))
     with pytest.raises(ProvenanceError, match="more pixels than LatentLab opens"):
         read_provenance(path)
 
