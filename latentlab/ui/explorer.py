@@ -42,6 +42,8 @@ class Explorer(QObject):
     ) -> None:
         super().__init__(parent)
         self.state = state
+        # Where the last click's marker goes once its image is shown (None: nowhere)
+        self._marker_with_image: tuple[float, float] | None = None
         self.map = latent_map
         self.preview = preview_dock
         self.interpolation = interpolation_dock
@@ -230,6 +232,7 @@ class Explorer(QObject):
         """The map being made was cancelled and none is shown: clicks and colours have no
         points to use (a provisional t-SNE map was what they used)."""
         self.state.drop_map()
+        self._marker_with_image = None
         self.map.clear_marker()
         self.map.clear_path()
         self._drawn_path = self._path_xy = None
@@ -247,6 +250,7 @@ class Explorer(QObject):
         """The weights or the map changed: decode the preview, the path and the backdrop again,
         and put the preview's marker where its latent lies on the new map."""
         self._drawn_path = None
+        self._marker_with_image = None  # placed from the latent on the new map, below
         preview = self.state.preview
         if preview is not None:
             self._decode("preview", preview.latent, context=(preview.description, preview.recipe))
@@ -310,6 +314,7 @@ class Explorer(QObject):
             return
         method = self.state.inverse_in_use()
         self.placer.forget("marker")  # the marker goes where the user clicked, with the image
+        self._marker_with_image = (float(x), float(y))
         recipe = {
             "kind": "map click",
             "map_xy": [float(x), float(y)],
@@ -331,6 +336,7 @@ class Explorer(QObject):
         if not self.state.accepts(latent):
             self._refuse(latent)
             return
+        self._marker_with_image = None  # a click still being decoded no longer moves it
         self._place_marker(latent)
         self._decode("preview", latent, context=(description, recipe))
 
@@ -494,10 +500,13 @@ class Explorer(QObject):
             if label is not None:
                 caption += f" · looks like {label}"
             self.preview.show_preview(result.images[0], caption)  # painted at once
-            if recipe.get("kind") == "map click":
+            if self._marker_with_image is not None and recipe.get("map_xy") == list(
+                self._marker_with_image
+            ):
                 # Moved with the image, not on the press: repainting the points under the
                 # marker (~3 ms at 10,000 points) then comes after the image, not before.
-                self.map.set_marker(*recipe["map_xy"])
+                self.map.set_marker(*self._marker_with_image)
+                self._marker_with_image = None
             # What follows the preview (traversal sliders, attribute strips) listens to the
             # state; told after the image is on screen, it does not delay it.
             self.state.set_preview(Preview(latent, result.images[0], description, recipe))

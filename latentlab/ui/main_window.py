@@ -185,7 +185,7 @@ class MainWindow(QMainWindow):
     def _may_read_named_files(self, opened: Any) -> bool:
         """Ask (once per dataset spec) whether to read the files a checkpoint names."""
         spec = opened.dataset_to_confirm
-        confirmed = list(self.settings.value(CONFIRMED_DATASETS_KEY, []) or [])
+        confirmed = self._setting_list(CONFIRMED_DATASETS_KEY)
         if spec in confirmed:
             return True
         answer = QMessageBox.question(
@@ -583,7 +583,10 @@ class MainWindow(QMainWindow):
         self._refresh_recent_menu()
 
     def _recent_files(self) -> list[str]:
-        value = self.settings.value("recent_files", [])
+        return self._setting_list("recent_files")
+
+    def _setting_list(self, key: str) -> list[str]:
+        value = self.settings.value(key, [])  # an ini file gives one-item lists back as text
         return [value] if isinstance(value, str) else list(value or [])
 
     def _refresh_recent_menu(self) -> None:
