@@ -124,3 +124,21 @@ def test_the_bomb_filter_does_not_hide_other_warnings():
         warnings.simplefilter("always")
         warnings.warn("something else", UserWarning, stacklevel=1)
     assert [str(w.message) for w in caught] == ["something else"]
+
+
+def test_a_pytorch_file_given_as_npz_says_so(tmp_path):
+    """Found by the monkey: torch.save writes a zip, whose members NumPy hands back as bytes
+    ("'bytes' object has no attribute 'ndim'")."""
+    import torch
+
+    path = tmp_path / "weights.pt"
+    torch.save({"w": torch.zeros(2)}, path)
+    with pytest.raises(DatasetError, match="zip file without NumPy arrays"):
+        load_dataset(f"npz:{path}")
+    path.write_bytes(b"")  # and a zip holding only other files
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notes.txt", "not an array")
+    with pytest.raises(DatasetError, match="zip file without NumPy arrays"):
+        load_dataset(f"npz:{path}")

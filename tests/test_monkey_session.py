@@ -328,7 +328,9 @@ class Monkey:
 
         def open_file(parent, caption="", folder="", file_filter="", *args, **kwargs):
             caption = str(caption).lower()
-            if "checkpoint" in caption:
+            if ".npz" in caption:  # data to map the shown checkpoint on
+                options = [self.files["npz"], *self.files["broken"][:1]]
+            elif "checkpoint" in caption:
                 options = [*self.checkpoint_paths(), *self.files["broken"]]
             elif "latent" in caption:
                 options = [

@@ -121,3 +121,21 @@ def test_an_unexpected_error_while_opening_is_a_sentence_not_exception_text(
     window.open_checkpoint(tmp_path / "x.safetensors")
     qtbot.waitUntil(lambda: "unexpected error" in window.last_error, timeout=TIMEOUT)
     assert "KeyError" in window.last_error and "'param_groups'" not in window.last_error
+
+
+def test_a_checkpoint_can_be_mapped_on_data_the_user_picks(
+    qtbot, window, digits_checkpoint, tmp_path, monkeypatch
+):
+    """File › Map on other data: the user's choice, not the checkpoint's suggestion."""
+    from gui_helpers import open_and_wait
+    from PySide6.QtWidgets import QFileDialog
+
+    open_and_wait(qtbot, window, digits_checkpoint)
+    rng = np.random.default_rng(1)
+    npz = tmp_path / "mine.npz"
+    np.savez(npz, images=rng.integers(0, 255, (40, 16, 16), dtype=np.uint8))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(npz), ""))
+    with qtbot.waitSignal(window.map_shown, timeout=TIMEOUT):
+        window.ask_map_on_npz()
+    assert window.explorer.dataset is not None and len(window.explorer.dataset) == 40
+    assert window.explorer.dataset.name == f"npz:{npz.resolve()}"

@@ -73,7 +73,7 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
         if isinstance(loaded, np.ndarray):  # a plain .npy file: images only
             return {"images": loaded}
         with loaded:
-            return {key: loaded[key] for key in loaded.files}
+            members = {key: loaded[key] for key in loaded.files}
     except ValueError as err:
         if "pickle" in str(err).lower() or "object arrays" in str(err).lower():
             raise DatasetError(
@@ -84,6 +84,15 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
         raise DatasetError(f"{path} is not a valid .npz file: {err}") from err
     except (OSError, EOFError, zipfile.BadZipFile) as err:
         raise DatasetError(f"{path} is not a readable .npz file: {err}") from err
+    # NpzFile hands back raw bytes for zip members that are not .npy arrays (a PyTorch file
+    # is a zip too): only arrays count.
+    arrays = {key: value for key, value in members.items() if isinstance(value, np.ndarray)}
+    if not arrays:
+        raise DatasetError(
+            f"{path} is a zip file without NumPy arrays in it (a PyTorch file is a zip too, "
+            "and LatentLab never loads those). Save the images with np.savez(images=...)."
+        )
+    return arrays
 
 
 def _check_claimed_sizes(path: Path, magic: bytes) -> None:

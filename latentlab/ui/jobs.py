@@ -140,10 +140,13 @@ def snapshot_model(trainer: Any) -> Any:
     return model.eval()
 
 
-def open_model_job(path: str | Path, read_named_files: bool = False) -> OpenedModel:
-    """Load a checkpoint (never runs code from it) and, if it is where the user keeps data,
-    the dataset it was trained on: a named dataset is never downloaded, and a folder or .npz
-    the checkpoint names is read only with ``read_named_files`` (the user said yes; else
+def open_model_job(
+    path: str | Path, read_named_files: bool = False, dataset_spec: str | None = None
+) -> OpenedModel:
+    """Load a checkpoint (never runs code from it) and the data to map it on: the dataset
+    the user picked (``dataset_spec``), else the one it was trained on if it is where the
+    user keeps data. A named dataset is never downloaded, and a folder or .npz the checkpoint
+    names is read only with ``read_named_files`` (the user said yes; else
     ``OpenedModel.dataset_to_confirm`` asks)."""
     from latentlab.training import load_checkpoint
     from latentlab.training.data_source import DatasetNeedsConsent, reopen_dataset
@@ -151,13 +154,16 @@ def open_model_job(path: str | Path, read_named_files: bool = False) -> OpenedMo
     checkpoint = load_checkpoint(path)
     dataset, warning, to_confirm = None, None, None
     try:
-        dataset = reopen_dataset(checkpoint.dataset, read_named_files=read_named_files)
+        dataset = reopen_dataset(
+            checkpoint.dataset, spec=dataset_spec, read_named_files=read_named_files
+        )
     except DatasetNeedsConsent as needed:
         to_confirm = needed.spec
     except Exception as error:  # the model still opens: the map then shows prior samples
+        which = dataset_spec or checkpoint.dataset.name
         warning = (
-            f"The dataset '{checkpoint.dataset.name}' could not be loaded ({error}); the map "
-            "shows samples from the prior instead."
+            f"The dataset '{which}' could not be loaded ({error}); the map shows samples from "
+            "the prior instead."
         )
     if dataset is not None and dataset.image_shape != checkpoint.image_shape:
         warning = f"The dataset's images {dataset.image_shape} do not fit the model; not shown."

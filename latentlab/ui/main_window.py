@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self.last_error: str = ""
         self._torch_loaded = False
         self._pending_open: str | None = None
+        self._opened_checkpoint: Path | None = None  # the checkpoint shown, to map on other data
         self._trained_binarized = False  # the explored model saw binarized images in training
 
         self.state = ExplorerState()  # what is explored: model, map, preview, items, ...
@@ -162,9 +163,12 @@ class MainWindow(QMainWindow):
         if path:
             self.open_checkpoint(path)
 
-    def open_checkpoint(self, path: str | Path, read_named_files: bool = False) -> None:
+    def open_checkpoint(
+        self, path: str | Path, read_named_files: bool = False, dataset_spec: str | None = None
+    ) -> None:
         """Open a checkpoint on a worker; the map fills when it has been encoded. Files the
-        checkpoint names as its data are read only after the user said yes to them."""
+        checkpoint names as its data are read only after the user said yes to them;
+        ``dataset_spec`` maps it on data the user picked instead."""
         from latentlab.ui.jobs import open_model_job
 
         path = str(path)
@@ -176,6 +180,7 @@ class MainWindow(QMainWindow):
             open_model_job,
             path,
             read_named_files,
+            dataset_spec,
             on_result=self._on_model_opened,
             on_error=lambda error: self.show_error(
                 "Could not open the checkpoint", describe_open_error(path, error)
@@ -199,6 +204,32 @@ class MainWindow(QMainWindow):
             return False
         self.settings.setValue(CONFIRMED_DATASETS_KEY, [spec, *confirmed][:MAX_CONFIRMED])
         return True
+
+    def ask_map_on_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Map the checkpoint on the images in a folder", self._last_folder()
+        )
+        if folder:
+            self.map_on_data(f"folder:{folder}")
+
+    def ask_map_on_npz(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Map the checkpoint on the images in an .npz file",
+            self._last_folder(),
+            "NumPy arrays (*.npz *.npy);;All files (*)",
+        )
+        if path:
+            self.map_on_data(f"npz:{path}")
+
+    def map_on_data(self, spec: str) -> None:
+        """Open the shown checkpoint again, mapped on ``spec`` (data the user picked)."""
+        if self._opened_checkpoint is None:
+            self.show_error(
+                "No checkpoint open", "Open a checkpoint first, then choose data to map it on."
+            )
+            return
+        self.open_checkpoint(self._opened_checkpoint, dataset_spec=spec)
 
     def ask_open_adapter(self) -> None:
         from latentlab.ui.adapter_dialog import AdapterDialog
@@ -264,6 +295,7 @@ class MainWindow(QMainWindow):
             return
         if not opened.from_adapter:  # recent files are reopened as checkpoints
             self._remember_recent(str(opened.path))
+        self._opened_checkpoint = None if opened.from_adapter else opened.path
         if not self.training.running:
             # The dock describes the model shown or nothing: a finished run's curves go.
             self.training_dock.clear_run()
@@ -470,6 +502,9 @@ class MainWindow(QMainWindow):
             file_menu, "&Open checkpoint…", self.ask_open_checkpoint, QKeySequence.StandardKey.Open
         )
         self._add(file_menu, "Open model with &adapter…", self.ask_open_adapter)
+        other_data = file_menu.addMenu("&Map on other data")
+        self._add(other_data, "Images in a &folder…", self.ask_map_on_folder)
+        self._add(other_data, "An .&npz file…", self.ask_map_on_npz)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self._add(
             file_menu, "&Save checkpoint…", self.save_checkpoint, QKeySequence.StandardKey.Save
