@@ -142,3 +142,53 @@ def test_a_pytorch_file_given_as_npz_says_so(tmp_path):
         archive.writestr("notes.txt", "not an array")
     with pytest.raises(DatasetError, match="zip file without NumPy arrays"):
         load_dataset(f"npz:{path}")
+
+
+def test_the_hostile_latents_and_datasets_stay_within_100_mb(tmp_path):
+    """Peak memory of a fresh process that reads every hostile latent PNG and array file
+    (before: 10^6 frames took ~700 MB, an .npy header claiming 10^12 elements 931 GiB)."""
+    import subprocess
+    import sys
+
+    from hostile_files import hostile_latent_pngs
+
+    latents = hostile_latent_pngs(tmp_path)
+    big_strip = '{"format_version": 1, "latent": [1], "frames": [' + ",".join(["[1]"] * 10**6)
+    liar = tmp_path / "liar.npy"
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "|u1", "fortran_order": False, "shape": (10**6, 1000, 1000)}
+    )
+    liar.write_bytes(header.getvalue() + b"\0" * 1000)
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_itxt("latentlab", big_strip + "]}")
+    strip = tmp_path / "million-frames.png"
+    Image.new("L", (4, 4)).save(strip, pnginfo=info)
+    script = (
+        "import resource, sys\n"
+        "from latentlab.data import DatasetError, load_dataset\n"
+        "from latentlab.latent.provenance import ProvenanceError, read_provenance\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "for path in sys.argv[2:]:\n"
+        "    try:\n"
+        "        read_provenance(path)\n"
+        "    except ProvenanceError:\n"
+        "        pass\n"
+        "try:\n"
+        "    load_dataset('npz:' + sys.argv[1])\n"
+        "except DatasetError:\n"
+        "    pass\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n"
+    )
+    paths = [str(p) for p in (*latents, strip)]
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(liar), *paths],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    grown_kb = int(done.stdout.strip())
+    assert grown_kb < 100 * 1024, f"peak memory grew by {grown_kb / 1024:.0f} MB"

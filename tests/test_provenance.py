@@ -160,14 +160,25 @@ def test_corrupt_json(tmp_path, text):
     [
         ('{"format_version": 1, "latent": [' + "9" * 400 + "]}", "integer of 400 digits"),
         ('{"format_version": 1, "latent": [1, 2], "frames": [[1, 2], [3]]}', "every frame"),
-        ('{"format_version": 1, "latent": ' + "[" * 50_000 + "]" * 50_000 + "}", "nested"),
+        ('{"format_version": 1, "latent": ' + "[" * 5_000 + "]" * 5_000 + "}", "nested"),
         (
             '{"format_version": 1, "latent": [1], "frames": [' + ",".join(["[1]"] * 20_000) + "]}",
-            "20,000 frames",
+            "holds 20,002 lists",
+        ),
+        (
+            '{"format_version": 1, "latent": [1], "frames": [' + ",".join(["[1]"] * 10_500) + "]}",
+            "10,500 frames",
         ),
         ('{"format_version": 1, "latent": [' + ",".join(["1"] * 5000) + "]}", "5,000 numbers"),
     ],
-    ids=["huge-integer", "ragged-frames", "deeply-nested", "too-many-frames", "huge-latent"],
+    ids=[
+        "huge-integer",
+        "ragged-frames",
+        "deeply-nested",
+        "too-many-lists",
+        "too-many-frames",
+        "huge-latent",
+    ],
 )
 def test_hostile_latent_files_get_one_line_reasons(tmp_path, text, reason):
     """#22: these raised OverflowError, ValueError and RecursionError, or froze the GUI."""

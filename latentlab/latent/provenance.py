@@ -32,6 +32,7 @@ MAX_LATENT_SIZE = 4096
 MAX_FRAMES = 10_000
 MAX_NUMBERS = 1_000_000  # latent + frames
 MAX_TEXT_CHARS = 24 * MAX_NUMBERS  # ~20 characters a number in JSON
+MAX_RECIPE_LISTS = 1000  # lists a recipe may hold besides the frames (items, bases, ...)
 
 
 class ProvenanceError(ValueError):
@@ -109,6 +110,13 @@ class Provenance:
     @classmethod
     def from_json(cls, text: str) -> Provenance:
         """Parse :meth:`to_json` output; ProvenanceError on anything malformed or too new."""
+        # Counted before parsing: 10^6 one-number frames would be ~130 MB of Python lists.
+        lists = text.count("[")
+        if lists > MAX_FRAMES + MAX_RECIPE_LISTS:
+            raise ProvenanceError(
+                f"the LatentLab metadata holds {lists:,} lists; a latent with the most frames "
+                f"LatentLab opens ({MAX_FRAMES:,}) holds at most {MAX_FRAMES + MAX_RECIPE_LISTS:,}"
+            )
         try:
             payload = bounded_json.loads(text, max_chars=MAX_TEXT_CHARS, allow_nan=False)
         except bounded_json.JSONLimitError as error:
