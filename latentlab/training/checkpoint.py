@@ -141,10 +141,8 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
     if not path.is_file():
         raise CheckpointError(f"{path}: no such file")
     data = path.read_bytes()
-    metadata, layout = _read_header(path, data, file_size=len(data))
-    model_config = ModelConfig.from_dict(metadata["model"]["config"])  # checked already
+    metadata, model_config = _read_header(path, data, file_size=len(data))
     image_shape = tuple(metadata["image_shape"])
-    check_weights_fit(path, model_config, image_shape, layout)  # type: ignore[arg-type]
     try:
         tensors = load_safetensors_bytes(data)
     except (SafetensorError, ValueError, RuntimeError) as error:
@@ -211,14 +209,12 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
         if len(head) == 8:
             (n,) = struct.unpack("<Q", head)
             head += f.read(min(n, _MAX_HEADER_BYTES))
-    metadata, layout = _read_header(path, head, file_size=path.stat().st_size)
-    config = ModelConfig.from_dict(metadata["model"]["config"])
-    check_weights_fit(path, config, tuple(metadata["image_shape"]), layout)  # type: ignore[arg-type]
-    return metadata
+    return _read_header(path, head, file_size=path.stat().st_size)[0]
 
 
-def _read_header(path: Path, data: bytes, file_size: int) -> tuple[dict[str, Any], dict]:
-    """(metadata, tensor layout) of a checkpoint whose first bytes are ``data``."""
+def _read_header(path: Path, data: bytes, file_size: int) -> tuple[dict[str, Any], ModelConfig]:
+    """(metadata, model config) of a checkpoint whose first bytes are ``data``, after the
+    metadata, the tensors' layout and the fit of the described model were checked."""
     header_len = struct.unpack("<Q", data[:8])[0] if len(data) >= 8 else 0
     safetensors = header_len <= _MAX_HEADER_BYTES and 8 + header_len <= file_size
     if not (safetensors and data[8:9] == b"{"):
@@ -253,7 +249,9 @@ def _read_header(path: Path, data: bytes, file_size: int) -> tuple[dict[str, Any
             f"checkpoint format {version}); this is LatentLab {latentlab.__version__}, which "
             f"reads formats up to {FORMAT_VERSION}. Please upgrade LatentLab."
         )
-    return metadata, layout
+    config = ModelConfig.from_dict(metadata["model"]["config"])  # checked: cannot fail now
+    check_weights_fit(path, config, tuple(metadata["image_shape"]), layout)  # type: ignore[arg-type]
+    return metadata, config
 
 
 def _first_line(error: Exception) -> str:
