@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from latentlab.ui.background import start_job
+from latentlab.ui.error_text import user_message
 from latentlab.ui.latent_jobs import EncodedImage, encode_image_job
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
@@ -148,14 +149,7 @@ class LatentFiles(QObject):
     def _latent_failed(self, error: Exception) -> None:
         from latentlab.latent.provenance import ProvenanceError
 
-        message = (
-            str(error)
-            if isinstance(error, ProvenanceError | OSError)
-            else (
-                f"an unexpected error while reading it ({type(error).__name__}); this is a bug in "
-                "LatentLab"
-            )
-        )
+        message = user_message(error, (ProvenanceError,), "Reading the latent")
         self.error_raised.emit("Could not open the latent", message)
 
     def _use_latent(self, path: Path, provenance: Any) -> Any:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from latentlab.session import ExplorerState
 from latentlab.ui.arithmetic_dock import ArithmeticDock
 from latentlab.ui.background import start_job, wait_for_jobs
+from latentlab.ui.error_text import user_message
 from latentlab.ui.explorer import Explorer
 from latentlab.ui.interpolation_dock import InterpolationDock
 from latentlab.ui.items_dock import ItemsDock
@@ -183,7 +184,7 @@ class MainWindow(QMainWindow):
             dataset_spec,
             on_result=self._on_model_opened,
             on_error=lambda error: self.show_error(
-                "Could not open the checkpoint", describe_open_error(path, error)
+                "Could not open the checkpoint", _open_error_text(path, error)
             ),
         )
 
@@ -678,14 +679,7 @@ def _labelled(dataset: Any) -> bool:
     return dataset is not None and dataset.labels is not None
 
 
-def describe_open_error(path: str, error: Exception) -> str:
-    """What a failed open says: the checker's one line, or for anything else (a bug of ours)
-    what happened in a sentence, never a traceback."""
+def _open_error_text(path: str, error: Exception) -> str:
     from latentlab.training import CheckpointError
 
-    if isinstance(error, CheckpointError | OSError):
-        return str(error)
-    return (
-        f"{path}: an unexpected error while opening it ({type(error).__name__}). This is a "
-        "bug in LatentLab; the file was not changed."
-    )
+    return user_message(error, (CheckpointError,), f"{path} (while opening it)")
