@@ -257,6 +257,10 @@ class Monkey:
         QApplication.processEvents()
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
+    def choose(self, options):
+        """One of ``options``, drawn from the seeded generator."""
+        return options[int(self.rng.integers(len(options)))]
+
     def note(self, text: str) -> None:
         self.log.append(f"#{self.index} {self.kinds[self.index]}: {text}")
         if TRACE:  # as it happens, for a crash that takes the interpreter down
@@ -323,9 +327,6 @@ class Monkey:
     def _patch_dialogs(self, monkeypatch) -> None:
         from latentlab.ui import adapter_dialog, training_dialog, training_request
 
-        def pick(options):
-            return options[int(self.rng.integers(len(options)))]
-
         def open_file(parent, caption="", folder="", file_filter="", *args, **kwargs):
             caption = str(caption).lower()
             if ".npz" in caption:  # data to map the shown checkpoint on
@@ -343,20 +344,22 @@ class Monkey:
                 options = [*self.files["pictures"], *exported, self.files["npz"]]
             else:
                 options = []
-            chosen = str(pick(["", *options])) if options else ""
+            chosen = str(self.choose(["", *options])) if options else ""
             self.note(f"  open dialog {caption!r} -> {chosen or 'cancel'}")
             return chosen, ""
 
         def save_file(parent, caption="", default="", file_filter="", *args, **kwargs):
             self._saved += 1
             suffix = Path(str(default)).suffix
-            chosen = pick(["", f"saved{self._saved}{suffix}", f"saved{self._saved}", "nofolder/x"])
+            chosen = self.choose(
+                ["", f"saved{self._saved}{suffix}", f"saved{self._saved}", "nofolder/x"]
+            )
             path = "" if not chosen else str(self.out / chosen)
             self.note(f"  save dialog {str(caption)!r} -> {path or 'cancel'}")
             return path, ""
 
         def folder(parent, caption="", start="", *args, **kwargs):
-            chosen = pick(["", str(self.out / f"folder{self.index}"), str(self.out)])
+            chosen = self.choose(["", str(self.out / f"folder{self.index}"), str(self.out)])
             if chosen and not chosen.endswith("monkey-out"):
                 Path(chosen).mkdir(exist_ok=True)
             self.note(f"  folder dialog -> {chosen or 'cancel'}")
@@ -367,7 +370,7 @@ class Monkey:
             return QMessageBox.StandardButton.Ok
 
         def question(*args, **kwargs):
-            answer = pick([QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No])
+            answer = self.choose([QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No])
             self.note(f"  question {args[1:2]!r} -> {answer.name}")
             return answer
 
@@ -381,7 +384,8 @@ class Monkey:
             from latentlab.ui.training_request import TrainingRequest
 
             self._training_runs += 1
-            kind, latent, epochs = str(pick(["vae", "vae", "ae", "dcgan"])), int(pick([2, 3, 8])), 3
+            kind = str(self.choose(["vae", "vae", "ae", "dcgan"]))
+            latent, epochs = int(self.choose([2, 3, 8])), 3
             self.note(f"  short training run #{self._training_runs}: {kind}, latent {latent}")
             return TrainingRequest(
                 dataset_spec=f"npz:{self.files['npz']}",
@@ -416,7 +420,7 @@ class Monkey:
             cannot be patched: shiboken looks the overloaded method up on the instance.)"""
 
             def exec(menu, *args, **kwargs):
-                chosen = pick([None, *[a for a in menu.actions() if not a.isSeparator()]])
+                chosen = self.choose([None, *[a for a in menu.actions() if not a.isSeparator()]])
                 self.note(f"  context menu -> {chosen.text() if chosen else 'closed'}")
                 return chosen
 
@@ -477,7 +481,7 @@ class Monkey:
         """Somewhere in the view (a tenth beyond it on each side), often on a data point."""
         data = self.window.explorer.map_data
         if data is not None and self.rng.random() < 0.35 and len(data.xy):
-            x, y = data.xy[int(self.rng.integers(len(data.xy)))]
+            x, y = self.choose(data.xy)
             return float(x), float(y)
         x0, x1, y0, y1 = self.window.map.view_range()
         fx, fy = self.rng.uniform(-0.1, 1.1, size=2)
@@ -496,7 +500,7 @@ class Monkey:
         )
 
     def _modifier(self):
-        return MODIFIERS[int(self.rng.integers(len(MODIFIERS)))]
+        return self.choose(MODIFIERS)
 
     def do_click(self) -> None:
         point, where = self._viewport_point()
@@ -579,7 +583,7 @@ class Monkey:
 
     def do_menu(self) -> None:
         actions = [a for a in self._menu_actions(self.window.menuBar().actions()) if a.isEnabled()]
-        action = actions[int(self.rng.integers(len(actions)))]
+        action = self.choose(actions)
         self.note(f"menu {action.text()!r}")
         action.trigger()
 
@@ -597,7 +601,7 @@ class Monkey:
         if not buttons:
             self.note("no button to click")
             return
-        button = buttons[int(self.rng.integers(len(buttons)))]
+        button = self.choose(buttons)
         if button is window.metrics_dock.run_button:  # bounded: a few samples, few images
             window.metrics_dock.k.setValue(int(self.rng.integers(1, 4)))
             window.metrics_dock.max_images.setValue(int(self.rng.integers(20, 200)))
@@ -618,7 +622,7 @@ class Monkey:
         if not sliders:
             self.note("no slider")
             return
-        slider = sliders[int(self.rng.integers(len(sliders)))]
+        slider = self.choose(sliders)
         moves = int(self.rng.integers(1, 6))
         values = self.rng.integers(slider.minimum(), slider.maximum() + 1, size=moves)
         self.note(f"slider {slider.toolTip()[:40]!r} to {list(map(int, values))}")
@@ -648,7 +652,7 @@ class Monkey:
         if not spins:
             self.note("no spin box")
             return
-        spin = spins[int(self.rng.integers(len(spins)))]
+        spin = self.choose(spins)
         low, high = bounds.get(id(spin), (spin.minimum(), min(spin.maximum(), spin.minimum() + 50)))
         value = self.rng.uniform(low, high)
         value = int(value) if isinstance(spin.value(), int) else float(value)
@@ -661,7 +665,7 @@ class Monkey:
         if not combos:
             self.note("no combo box")
             return
-        combo = combos[int(self.rng.integers(len(combos)))]
+        combo = self.choose(combos)
         index = int(self.rng.integers(combo.count()))
         self.note(f"combo {combo.toolTip()[:40]!r} -> {combo.itemText(index)!r}")
         item = getattr(combo.model(), "item", lambda _i: None)(index)
@@ -672,7 +676,7 @@ class Monkey:
 
     def do_key(self) -> None:
         window = self.window
-        key, modifier, name = KEYS[int(self.rng.integers(len(KEYS)))]
+        key, modifier, name = self.choose(KEYS)
         target_name = ("window", "map", "expression")[int(self.rng.choice(3, p=[0.5, 0.4, 0.1]))]
         target = {
             "window": window,
@@ -688,7 +692,7 @@ class Monkey:
         names = self.window.workbench.items.names()
         tokens = [*EXPRESSION_TOKENS, *names, *names]
         count = int(self.rng.integers(0, 8))
-        text = "".join(str(tokens[int(self.rng.integers(len(tokens)))]) for _ in range(count))
+        text = "".join(str(self.choose(tokens)) for _ in range(count))
         how = self.rng.random()
         if how < 0.15 and len(text) <= 12 and text.isascii():  # QTest types ASCII only
             self.note(f"type {text!r} into Latent math")
@@ -718,7 +722,7 @@ class Monkey:
             QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, NoModifier, rect.center())
             return
         names = [*self.window.workbench.items.names(), "", "2x", "a b", "new", "mean", "v1"]
-        new = str(names[int(self.rng.integers(len(names)))])
+        new = str(self.choose(names))
         self.note(f"rename item {row.text(0)!r} to {new!r}")
         row.setText(0, new)
 
@@ -736,13 +740,13 @@ class Monkey:
         options = [*self.checkpoint_paths()]
         if self.rng.random() < 0.1:
             options = self.files["broken"]
-        path = options[int(self.rng.integers(len(options)))]
+        path = self.choose(options)
         self.note(f"open {Path(path).name}")
         self.window.open_checkpoint(path)
 
     def do_drop(self) -> None:
         options = [*self.files["checkpoints"], *self.files["pictures"], *self.files["broken"]]
-        path = options[int(self.rng.integers(len(options)))]
+        path = self.choose(options)
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(path))])
         drop = QDropEvent(
@@ -757,7 +761,7 @@ class Monkey:
         if not bars:
             self.note("no tab bar")
             return
-        bar = bars[int(self.rng.integers(len(bars)))]
+        bar = self.choose(bars)
         index = int(self.rng.integers(bar.count()))
         self.note(f"tab {bar.tabText(index)!r}")
         QTest.mouseClick(bar, Qt.MouseButton.LeftButton, NoModifier, bar.tabRect(index).center())
@@ -772,7 +776,7 @@ class Monkey:
         if not rows:
             self.note("no context menu")
             return
-        row = rows[int(self.rng.integers(len(rows)))]
+        row = self.choose(rows)
         self.note(f"context menu of a {type(row).__name__}")
         row.customContextMenuRequested.emit(QPoint(5, 5))
 
