@@ -35,6 +35,18 @@ from latentlab.ui.app import prepare_environment  # noqa: E402
 prepare_environment()
 
 
+def keep_datasets_in(data_root: str | Path) -> None:
+    """Look for named datasets in ``data_root``, as a user does with ``$LATENTLAB_DATA``.
+
+    A checkpoint's dataset is reopened where the user keeps data, never in the folder the
+    file names (see ``reopen_dataset``); the benchmarks keep theirs in ``--data-root``. A
+    ``$LATENTLAB_DATA`` already set wins.
+    """
+    from latentlab.data.paths import DATA_ROOT_ENV
+
+    os.environ.setdefault(DATA_ROOT_ENV, str(Path(data_root).expanduser()))
+
+
 # -- Qt plumbing ----------------------------------------------------------------------------
 
 

@@ -47,6 +47,7 @@ import argparse
 import json
 import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -782,8 +783,8 @@ def print_tables(report: dict[str, Any]) -> None:
     print(header)
     print("-" * len(header))
     for name, res in report["models"].items():
-        if "skipped" in res:
-            print(f"{name:<8} skipped: {res['skipped']}")
+        if not_measured(res):
+            print(f"{name:<8} {not_measured(res)}")
             continue
         click = res["click"]
         worker, gui = click[MODES[0]], click[MODES[1]]
@@ -802,7 +803,7 @@ def print_tables(report: dict[str, Any]) -> None:
     print()
     print("Click stages, p50 / p95 ms from sending the click (label: time in the classifier)")
     for name, res in report["models"].items():
-        if "skipped" in res:
+        if not_measured(res):
             continue
         for mode in MODES:
             st = res["click"][mode]["stages_ms"]
@@ -818,7 +819,7 @@ def print_tables(report: dict[str, Any]) -> None:
     print(header)
     print("-" * len(header))
     for name, res in report["models"].items():
-        if "skipped" in res:
+        if not_measured(res):
             continue
         slider = res["slider"]
         if "error" in slider:
@@ -842,7 +843,7 @@ def print_tables(report: dict[str, Any]) -> None:
             f"{r['pan_p95_ms']:>8.1f} {r['zoom_median_ms']:>9.1f} {r['zoom_p95_ms']:>9.1f}"
         )
     for name, res in report["models"].items():
-        if "skipped" in res:
+        if not_measured(res):
             continue
         m = res["map_pan_zoom_in_app"]
         label = f"in app: {name}"
@@ -859,12 +860,20 @@ def print_tables(report: dict[str, Any]) -> None:
         print(f"  {t['target']:<56} {t['direction']} {t['limit']:<6g} {value:>8}  {met}")
 
 
+def not_measured(result: dict[str, Any]) -> str | None:
+    """Why a model has no measurements ("skipped: …", "failed: …"); None when it has."""
+    for why in ("skipped", "failed"):
+        if why in result:
+            return f"{why}: {result[why]}"
+    return None
+
+
 def targets_of(report: dict[str, Any]) -> list[dict[str, Any]]:
     """The click target is on the label-on-worker mode (the app's default), the median over
     runs of each run's p95; not measured when no click succeeded."""
     out = []
     for name, res in report["models"].items():
-        skipped = "skipped" in res
+        skipped = bool(not_measured(res))
         p95 = None if skipped else res["click"][MODES[0]]["p95_median_over_runs_ms"]
         fps = None if skipped else res["slider"].get("frames_shown_per_s")
         limit = CLICK_TARGET_MS.get(name, CLICK_TARGET_MS["default"])
@@ -925,6 +934,7 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=_common.RESULTS_DIR / "interaction.json", help="JSON report"
     )
     args = parser.parse_args(argv)
+    _common.keep_datasets_in(args.data_root)
     if args.quick:
         args.digits_epochs = min(args.digits_epochs, 1)
         args.mnist_steps = args.mnist_steps or 20
@@ -970,7 +980,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"[{name}] skipped: {info['skipped']}", flush=True)
                 report["models"][name] = {"skipped": info["skipped"]}
                 continue
-            report["models"][name] = measure_model(app, name, info["path"], args, workdir)
+            try:
+                report["models"][name] = measure_model(app, name, info["path"], args, workdir)
+            except Exception as error:  # reported in the JSON and the exit code, not raised
+                traceback.print_exc()
+                report["models"][name] = {"failed": f"{type(error).__name__}: {error}"}
         print("pan/zoom of the LatentMap alone …", flush=True)
         clock = time.perf_counter()
         report["map_frame_time"] = {
@@ -987,7 +1001,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
     print(f"\nwrote {args.out} ({report['wall_s']:.0f} s)")
-    return 0
+    failed = [name for name, res in report["models"].items() if "failed" in res]
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

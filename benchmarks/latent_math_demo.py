@@ -21,7 +21,9 @@ from pathlib import Path
 
 import numpy as np
 from _common import (
+    DEFAULT_DATA_ROOT,
     REPO_ROOT,
+    keep_datasets_in,
     open_model,
     open_window,
     qt_app,
@@ -59,10 +61,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", type=Path, required=True)
     parser.add_argument(
+        "--data-root", type=Path, default=DEFAULT_DATA_ROOT, help="where named datasets are"
+    )
+    parser.add_argument(
         "--screenshot", type=Path, default=REPO_ROOT / "resources" / "latent_math.png"
     )
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
     args = parser.parse_args()
+    keep_datasets_in(args.data_root)
 
     from latentlab.latent.provenance import read_provenance
     from latentlab.projection import decode_latents

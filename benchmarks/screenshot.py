@@ -13,7 +13,16 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from _common import REPO_ROOT, open_model, open_window, qt_app, spin, wait_signal
+from _common import (
+    DEFAULT_DATA_ROOT,
+    REPO_ROOT,
+    keep_datasets_in,
+    open_model,
+    open_window,
+    qt_app,
+    spin,
+    wait_signal,
+)
 
 
 def between_clusters(data, first: int, second: int) -> tuple[float, float]:
@@ -27,8 +36,12 @@ def between_clusters(data, first: int, second: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", type=Path, required=True)
+    parser.add_argument(
+        "--data-root", type=Path, default=DEFAULT_DATA_ROOT, help="where named datasets are"
+    )
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "resources" / "screenshot.png")
     args = parser.parse_args()
+    keep_datasets_in(args.data_root)
 
     import tempfile
 

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 from _common import (
+    DEFAULT_DATA_ROOT,
     REPO_ROOT,
+    keep_datasets_in,
     open_model,
     open_window,
     qt_app,
@@ -83,10 +85,11 @@ def second_checkpoint(folder: Path, data_root: Path, quick: bool) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-root", type=Path, default=REPO_ROOT.parent / "shared" / "data")
+    parser.add_argument("--data-root", type=Path, default=DEFAULT_DATA_ROOT)
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "resources" / "session.png")
     parser.add_argument("--quick", action="store_true", help="smoke test: small models")
     args = parser.parse_args()
+    keep_datasets_in(args.data_root)
 
     qt_app()
     with tempfile.TemporaryDirectory() as scratch:
