@@ -420,3 +420,22 @@ def test_rgb_to_gray_matches_pillow():
     ours = convert_channels(torch.from_numpy(rgb).permute(2, 0, 1)[None].contiguous(), 1)
     pillow = np.asarray(Image.fromarray(rgb).convert("L"))
     assert np.array_equal(ours[0, 0].numpy(), pillow)
+
+
+@pytest.mark.parametrize("name", ["mnist", "celeba"])
+def test_downloading_without_torchvision_says_what_to_install(tmp_path, monkeypatch, name):
+    """The CPU-only install leaves torchvision out; asking for a download then names it."""
+    monkeypatch.setitem(sys.modules, "torchvision", None)  # import torchvision -> ImportError
+    monkeypatch.setitem(sys.modules, "torchvision.datasets", None)
+    with pytest.raises(DatasetError) as caught:
+        load_dataset(name, data_root=tmp_path, download=True)
+    message = str(caught.value)
+    assert "needs torchvision" in message and "pip install torchvision" in message
+    assert str(tmp_path) in message  # and still where to put the files by hand
+
+
+def test_reading_cifar_without_torchvision_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torchvision", None)
+    monkeypatch.setitem(sys.modules, "torchvision.datasets", None)
+    with pytest.raises(DatasetError, match="Reading CIFAR-10 needs torchvision"):
+        load_dataset("cifar10", data_root=tmp_path, download=False)

@@ -11,6 +11,7 @@ from latentlab.data.catalog import SOURCES, missing_files_error
 from latentlab.data.decode import decode_many, warn_unreadable
 from latentlab.data.errors import DatasetError
 from latentlab.data.image_set import ImageSet
+from latentlab.data.torchvision_datasets import torchvision_datasets
 
 DEFAULT_IMAGE_SIZE = 64
 _TEST_PARTITION = 2  # list_eval_partition.txt: 0 train, 1 validation, 2 test
@@ -27,9 +28,8 @@ def load_celeba(root: Path, *, download: bool, image_size: int | None) -> ImageS
         if not download:
             raise missing_files_error(source, root, download=False)
         try:
-            from torchvision.datasets import CelebA
-
-            CelebA(root=str(root), split="all", target_type=[], download=True)
+            datasets = torchvision_datasets(source, "Downloading")
+            datasets.CelebA(root=str(root), split="all", target_type=[], download=True)
         except Exception as err:  # Google Drive quota, no network, no gdown: files missing
             reason = " ".join(str(err).split())[:300]
             raise missing_files_error(source, root, download=True, reason=reason) from err

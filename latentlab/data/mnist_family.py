@@ -18,6 +18,7 @@ from latentlab.data.catalog import SOURCES, Source, missing_files_error
 from latentlab.data.errors import DatasetError
 from latentlab.data.idx import find_idx_file, read_idx
 from latentlab.data.image_set import ImageSet
+from latentlab.data.torchvision_datasets import torchvision_datasets
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,8 @@ def _locate(source: Source, root: Path) -> list[Path | None]:
 
 def _download(source: Source, layout: _IdxLayout, root: Path) -> None:
     try:
-        import torchvision.datasets
-
-        dataset_class = getattr(torchvision.datasets, layout.torchvision_class)
+        datasets = torchvision_datasets(source, "Downloading")
+        dataset_class = getattr(datasets, layout.torchvision_class)
         # Constructing the dataset downloads every split's files; the data it parses is dropped.
         dataset_class(root=str(root), train=True, download=True, **layout.torchvision_kwargs)
     except Exception as err:  # no network, read-only root, server gone: all mean "files missing"

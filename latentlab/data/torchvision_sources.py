@@ -15,13 +15,13 @@ import torch
 
 from latentlab.data.catalog import SOURCES, missing_files_error
 from latentlab.data.image_set import ImageSet
+from latentlab.data.torchvision_datasets import torchvision_datasets
 
 
 def load_cifar10(root: Path, *, download: bool) -> ImageSet:
     """CIFAR-10's 50,000 train and 10,000 test images (official split), 3×32×32."""
-    from torchvision.datasets import CIFAR10
-
     source = SOURCES["cifar10"]
+    CIFAR10 = torchvision_datasets(source, "Reading").CIFAR10
     train = _open(
         "cifar10", root, download, lambda dl: CIFAR10(root=str(root), train=True, download=dl)
     )
@@ -35,8 +35,7 @@ def load_cifar10(root: Path, *, download: bool) -> ImageSet:
 
 def load_svhn(root: Path, *, download: bool) -> ImageSet:
     """SVHN's 73,257 train and 26,032 test images (official split; "extra" left out), 3×32×32."""
-    from torchvision.datasets import SVHN
-
+    SVHN = torchvision_datasets(SOURCES["svhn"], "Reading").SVHN
     folder = root / SOURCES["svhn"].folder
     splits = [
         _open("svhn", root, download, lambda dl, s=s: SVHN(root=str(folder), split=s, download=dl))

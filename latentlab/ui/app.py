@@ -19,7 +19,17 @@ def prepare_environment() -> None:
 def run_app(checkpoint: str | None = None, argv: list[str] | None = None) -> int:
     """Show the main window at once, load PyTorch behind it, open ``checkpoint`` if given."""
     prepare_environment()
-    from PySide6.QtWidgets import QApplication
+    from latentlab.ui.display_check import import_error_message, launch_problem
+
+    problem = launch_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    try:
+        from PySide6.QtWidgets import QApplication
+    except ImportError as error:
+        print(import_error_message(error), file=sys.stderr)
+        return 1
 
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("LatentLab")
