@@ -25,18 +25,88 @@ from latentlab.ui.training_request import TrainingRequest
 def test_the_app_starts_on_the_welcome_page(window):
     assert window.isVisible()
     assert window.central.currentWidget() is window.welcome
-    buttons = [window.welcome.quick_train, window.welcome.open_button, window.welcome.new_training]
+    welcome = window.welcome
+    buttons = [welcome.explore, welcome.quick_train, welcome.open_button, welcome.new_training]
     assert [b.text() for b in buttons] == [
-        "Train a VAE on the built-in digits",
+        "Explore a trained MNIST VAE",
+        "Train a VAE on MNIST",
         "Open checkpoint…",
         "New training…",
     ]
-    assert all(b.isEnabled() for b in buttons)
+    assert [b.text() for b in welcome.more_models] == ["Fashion-MNIST VAE", "MNIST DCGAN"]
+    assert all(b.isEnabled() for b in [*buttons, *welcome.more_models])
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus == ["&File", "&View", "&Select", "&Help"]
 
 
-def test_one_click_digits_training_ends_with_a_map(qtbot, window, digits):
+@pytest.mark.parametrize(
+    ("button", "model_kind", "dataset"),
+    [
+        ("explore", "vae", "mnist-small"),
+        ("Fashion-MNIST VAE", "vae", "fashion-mnist-small"),
+        ("MNIST DCGAN", "dcgan", "mnist-small"),
+    ],
+)
+def test_a_shipped_model_opens_offline_and_decodes_a_click(
+    qtbot, window, no_network, button, model_kind, dataset
+):
+    """The welcome page's trained models: no training, no download, a map to click."""
+    welcome = window.welcome
+    widget = (
+        welcome.explore
+        if button == "explore"
+        else next(b for b in welcome.more_models if b.text() == button)
+    )
+    with qtbot.waitSignal(window.explorer.map_ready, timeout=TIMEOUT):
+        qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+    assert window.central.currentWidget() is window.map
+    assert window.explorer.model.config.kind == model_kind
+    assert window.state.identity.dataset_name == dataset
+    assert window.map.point_count() > 0
+    x0, x1, y0, y1 = window.map.view_range()
+    image = decoded_preview(
+        qtbot, window, lambda: click_map(qtbot, window, (x0 + x1) / 2, (y0 + y1) / 2)
+    )
+    assert image.shape[:2] == (28, 28) and image.std() > 0  # a real picture, not blank
+
+
+def test_one_click_training_on_the_shipped_mnist_shows_a_map_after_its_first_epoch(
+    qtbot, window, no_network
+):
+    with qtbot.waitSignal(window.explorer.map_ready, timeout=120_000):
+        qtbot.mouseClick(window.welcome.quick_train, Qt.MouseButton.LeftButton)
+    assert window.training.running  # the map came while training goes on
+    assert window.central.currentWidget() is window.map
+    qtbot.waitUntil(lambda: window.map.point_count() == 2_000, timeout=TIMEOUT)  # the test split
+    assert "Epoch" in window.training_dock.progress_label.text()
+    with qtbot.waitSignal(window.training.run_finished, timeout=TIMEOUT) as finished:
+        window.training.stop()
+    assert finished.args[0].status == "stopped"
+    assert window.map.point_count() == 2_000  # stopping keeps what was learned on screen
+
+
+def test_one_click_digits_training_ends_with_a_map(qtbot, window, digits, monkeypatch):
+    """Digits, the quickest run, to its end: 20 epochs, then "Done"."""
+    from dataclasses import replace
+
+    from latentlab.presets import preset_for
+    from latentlab.ui import training_request
+
+    shipped = training_request.default_request
+    preset = preset_for("digits")
+
+    def digits_request():
+        base = shipped()
+        return replace(
+            base,
+            dataset_spec="digits",
+            model_config=replace(base.model_config, latent_dim=preset.latent_dim),
+            train_config=replace(
+                base.train_config, epochs=preset.epochs, batch_size=preset.batch_size
+            ),
+        )
+
+    monkeypatch.setattr(training_request, "default_request", digits_request)
     with qtbot.waitSignal(window.training.run_finished, timeout=120_000) as finished:
         qtbot.mouseClick(window.welcome.quick_train, Qt.MouseButton.LeftButton)
     assert finished.args[0].status == "completed"
@@ -296,3 +366,45 @@ def test_a_checkpoint_given_at_launch_opens_once_pytorch_has_loaded(
         win.load_torch_in_background()
     assert win.map.point_count() > 0
     win.close()
+
+
+def test_home_fits_the_map_whatever_dock_has_focus(qtbot, window, digits_checkpoint):
+    """Home is the window's, not the map's: it works from the docks, and a text field
+    keeps it for its cursor."""
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    open_and_wait(qtbot, window, digits_checkpoint)
+    window.projection_dock.show()
+    window.items_dock.show()
+    places = {
+        "the map": window.map.plot_widget,
+        "the Projection panel": window.projection_dock.method,
+        "the Items dock": window.items_dock.items,
+        "the expression field": window.arithmetic_dock.findChild(QLineEdit),
+    }
+    for where, widget in places.items():
+        window.map.view_box.setRange(xRange=(0, 0.01), yRange=(0, 0.01), padding=0)
+        widget.setFocus()
+        qtbot.waitUntil(lambda widget=widget: QApplication.focusWidget() is widget)
+        QTest.keyClick(widget, Qt.Key.Key_Home)
+        x0, x1, _y0, _y1 = window.map.view_range()
+        fitted = x1 - x0 > 0.1
+        assert fitted == (where != "the expression field"), where
+
+
+def test_help_lists_every_shortcut_from_the_menus_and_a_getting_started_page(window):
+    from latentlab.ui.help_pages import shortcut_rows
+    from latentlab.ui.training_request import default_runs_root
+
+    rows = {(name, keys) for _menu, name, keys in shortcut_rows(window.menuBar())}
+    assert ("Reset map view", "Home") in rows
+    assert ("Train a VAE on MNIST", "Ctrl+T") in rows
+    assert ("Keyboard shortcuts", "Ctrl+/") in rows
+    window.show_shortcuts()
+    page = window.help_dialog.browser.toPlainText()
+    assert "Reset map view" in page and "Shift + click" in page
+    window.show_getting_started()
+    page = window.help_dialog.browser.toPlainText()
+    assert "Explore a trained MNIST VAE" in page
+    assert str(default_runs_root()) in page  # where runs are saved
+    assert window.help_dialog.isVisible()

@@ -52,26 +52,27 @@ def type_into(qtbot, widget: QtWidgets.QWidget, text: str) -> None:
     qtbot.keyClicks(line_edit, text)
 
 
-def test_default_request_is_a_digits_vae():
+def test_default_request_is_a_vae_on_the_shipped_mnist_subset():
     request = default_request()
-    preset = preset_for("digits")
-    assert request.dataset_spec == "digits"
+    preset = preset_for("mnist-small")
+    assert request.dataset_spec == "mnist-small"
     assert (request.model_config.kind, request.model_config.architecture) == ("vae", "conv")
     assert request.model_config.latent_dim == preset.latent_dim
     assert request.train_config.epochs == preset.epochs
     assert request.train_config.batch_size == preset.batch_size
-    assert Path(request.run_dir).name.startswith("digits-vae-")
+    assert Path(request.run_dir).name.startswith("mnist-small-vae-")
 
 
-def test_dialog_opens_valid_on_digits(dialog):
+def test_dialog_opens_valid_on_the_shipped_mnist_subset(dialog):
     assert dialog.train_button.text() == "Train"
     assert dialog.train_button.isEnabled()
     assert not dialog.message_label.isVisible()
     request = dialog.request()
-    assert request.dataset_spec == "digits"
+    assert request.dataset_spec == "mnist-small"
     assert request.model_config == default_request().model_config
     assert request.train_config == default_request().train_config
-    assert request.run_dir.startswith(str(Path.home() / "LatentLab" / "runs" / "digits-vae-"))
+    runs = Path.home() / "LatentLab" / "runs"
+    assert request.run_dir.startswith(str(runs / "mnist-small-vae-"))
 
 
 def test_dcgan_disables_vae_settings_and_mlp_and_takes_gan_epochs(dialog):
@@ -85,12 +86,12 @@ def test_dcgan_disables_vae_settings_and_mlp_and_takes_gan_epochs(dialog):
     assert dialog.arch_combo.currentData() == "conv"
     assert not dialog.beta_spin.isEnabled() and not dialog.anneal_spin.isEnabled()
     assert dialog.gan_loss_combo.isEnabled()
-    assert dialog.epochs_spin.value() == preset_for("digits").gan_epochs
+    assert dialog.epochs_spin.value() == preset_for("mnist-small").gan_epochs
     assert dialog.lr_edit.placeholderText() == "default (0.0002)"
     request = dialog.request()
     assert request.model_config.kind == "dcgan"
-    assert request.train_config.epochs == preset_for("digits").gan_epochs
-    assert Path(request.run_dir).name.startswith("digits-dcgan-")
+    assert request.train_config.epochs == preset_for("mnist-small").gan_epochs
+    assert Path(request.run_dir).name.startswith("mnist-small-dcgan-")
 
 
 def test_out_of_range_latent_dimension_blocks_training(dialog, qtbot):
@@ -232,7 +233,7 @@ def test_train_button_accepts(dialog, qtbot):
     with qtbot.waitSignal(dialog.accepted, timeout=1000):
         qtbot.mouseClick(dialog.train_button, LEFT)
     assert dialog.result() == QtWidgets.QDialog.DialogCode.Accepted
-    assert dialog.request().dataset_spec == "digits"
+    assert dialog.request().dataset_spec == "mnist-small"
 
 
 def test_initial_folder_request_keeps_size_and_channels(qtbot, tmp_path):
@@ -272,3 +273,115 @@ def test_learning_rate_text_and_run_folder_names():
     assert default_run_dir("npz:~/sets/shapes.npz", "ae", root="/r", when=when).name == (
         "shapes-ae-20250102-030405"
     )
+
+
+def test_built_in_source_offers_the_shipped_sets_and_digits(dialog):
+    choose(dialog.source_combo, "builtin")
+    offered = [dialog.builtin_combo.itemData(i) for i in range(dialog.builtin_combo.count())]
+    assert offered == ["mnist-small", "fashion-mnist-small", "digits"]
+    choose(dialog.builtin_combo, "digits")
+    request = dialog.request()
+    assert request.dataset_spec == "digits"
+    assert request.train_config.batch_size == preset_for("digits").batch_size
+    assert not dialog.data_form.isRowVisible(dialog.data_root_field)  # nothing to download
+
+
+def _pretend_torchvision(monkeypatch, installed: bool) -> None:
+    import importlib.util
+
+    from latentlab.ui import training_request
+
+    real = importlib.util.find_spec
+
+    def find_spec(name, *args):
+        if name == "torchvision":
+            return real("json") if installed else None
+        return real(name, *args)
+
+    monkeypatch.setattr(training_request.importlib.util, "find_spec", find_spec)
+
+
+@pytest.mark.parametrize("installed", [True, False])
+def test_a_download_that_is_not_there_says_where_to_put_it(
+    dialog, tmp_path, monkeypatch, installed
+):
+    _pretend_torchvision(monkeypatch, installed)
+    choose(dialog.source_combo, "torchvision")
+    choose(dialog.dataset_combo, "mnist")
+    data = tmp_path / "data"
+    dialog.data_root_field.set_text(str(data))
+    dialog.data_root_field.edited.emit()  # as typing does
+    text = dialog.message_text()
+    assert f"MNIST is not in {data / 'MNIST' / 'raw'}" in text
+    assert "train-images-idx3-ubyte.gz" in text
+    if installed:
+        assert "downloaded when training starts (needs internet)" in text
+        assert dialog.train_button.isEnabled()  # a warning: online it just works
+    else:
+        assert "pip install torchvision" in text
+        assert not dialog.train_button.isEnabled()  # it could never get the data
+
+
+def test_files_already_in_the_data_folder_are_simply_used(dialog, tmp_path, monkeypatch):
+    from latentlab.data.catalog import SOURCES
+
+    _pretend_torchvision(monkeypatch, False)
+    folder = tmp_path / "data" / "MNIST" / "raw"
+    folder.mkdir(parents=True)
+    for name in SOURCES["mnist"].files:
+        (folder / name.removesuffix(".gz")).write_bytes(b"")  # extracted files count too
+    choose(dialog.source_combo, "torchvision")
+    choose(dialog.dataset_combo, "mnist")
+    dialog.data_root_field.set_text(str(tmp_path / "data"))
+    dialog.data_root_field.edited.emit()
+    assert dialog.message_text() == ""
+    assert dialog.train_button.isEnabled()
+
+
+def test_the_dialog_remembers_the_last_run_across_restarts(qtbot, tmp_path, monkeypatch):
+    from latentlab.ui.main_window import MainWindow
+
+    opened_with: list[TrainingRequest] = []
+
+    def exec_and_choose(dialog):
+        opened_with.append(dialog.request())
+        if len(opened_with) == 1:
+            choose(dialog.builtin_combo, "fashion-mnist-small")
+            dialog.latent_spin.setValue(12)
+            dialog.epochs_spin.setValue(3)
+        dialog.accept()
+        return QtWidgets.QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(TrainingDialog, "exec", exec_and_choose)
+    started: list[TrainingRequest] = []
+    for _ in range(2):  # two sessions of the app on the same settings file
+        settings = QtCore.QSettings(
+            str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat
+        )
+        window = MainWindow(settings)
+        qtbot.addWidget(window)
+        monkeypatch.setattr(window, "start_training", started.append)
+        window.new_training()
+        window.close()
+    first, second = opened_with
+    assert first.dataset_spec == "mnist-small"
+    assert second.dataset_spec == "fashion-mnist-small"
+    assert (second.model_config.latent_dim, second.train_config.epochs) == (12, 3)
+    assert started[1] == second
+    # A new run folder beside the last one, named for the new dataset.
+    assert Path(second.run_dir).parent == Path(started[0].run_dir).parent
+    assert Path(second.run_dir).name.startswith("fashion-mnist-small-vae-")
+
+
+@pytest.mark.parametrize("stored", ["", "not json", '{"dataset_spec": 3}', '{"model_config": []}'])
+def test_an_unreadable_remembered_run_starts_from_the_default(stored):
+    from latentlab.ui.training_request import request_from_json
+
+    assert request_from_json(stored) is None
+
+
+def test_a_remembered_run_round_trips():
+    from latentlab.ui.training_request import request_from_json, request_to_json
+
+    request = default_request()
+    assert request_from_json(request_to_json(request)) == request

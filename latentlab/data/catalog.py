@@ -13,6 +13,18 @@ from pathlib import Path
 from latentlab.data.errors import DatasetError
 
 DIGIT_NAMES = tuple(string.digits)
+FASHION_NAMES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,19 @@ SOURCES: dict[str, Source] = {
             DIGIT_NAMES,
         ),
         Source(
+            "mnist-small",
+            "MNIST (bundled subset)",
+            "12,000 MNIST digits (10,000 train / 2,000 test), 28×28 gray (built in, no download)",
+            DIGIT_NAMES,
+        ),
+        Source(
+            "fashion-mnist-small",
+            "Fashion-MNIST (bundled subset)",
+            "6,000 Fashion-MNIST items (5,000 train / 1,000 test), 28×28 gray (built in, no "
+            "download)",
+            FASHION_NAMES,
+        ),
+        Source(
             "mnist",
             "MNIST",
             "70,000 handwritten digits, 28×28 gray",
@@ -62,18 +87,7 @@ SOURCES: dict[str, Source] = {
             "fashion-mnist",
             "Fashion-MNIST",
             "70,000 clothing items, 28×28 gray, 10 classes",
-            (
-                "T-shirt/top",
-                "Trouser",
-                "Pullover",
-                "Dress",
-                "Coat",
-                "Sandal",
-                "Shirt",
-                "Sneaker",
-                "Bag",
-                "Ankle boot",
-            ),
+            FASHION_NAMES,
             folder="FashionMNIST/raw",
             files=_idx_files("train", "t10k", ".gz"),
             note="The same files already extracted (without .gz) work too.",
@@ -150,8 +164,8 @@ def missing_files_error(
     the message says so instead of claiming that nothing was found.
     """
     folder = root / source.folder
-    present = [f for f in source.files if _exists(folder, f)]
-    missing = [f for f in source.files if f not in present]
+    missing = missing_files(source, root)
+    present = [f for f in source.files if f not in missing]
     listed = ", ".join(source.files)
     if not present:
         message = f"{source.title} files not found. Put {listed} in {folder}"
@@ -173,6 +187,13 @@ def missing_files_error(
     if source.note:
         message += f" {source.note}"
     return DatasetError(message)
+
+
+def missing_files(source: Source, root: Path) -> list[str]:
+    """Which of ``source``'s files are not in its folder under ``root`` (a look at the disk
+    only: nothing is opened)."""
+    folder = root / source.folder
+    return [name for name in source.files if not _exists(folder, name)]
 
 
 def _exists(folder: Path, name: str) -> bool:

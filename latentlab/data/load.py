@@ -15,6 +15,8 @@ from latentlab.data.resize import adapt_images
 DATASET_NAMES: tuple[str, ...] = tuple(SOURCES)
 PATH_KINDS = ("folder", "npz")
 MIN_IMAGE_SIDE = 8  # the conv models halve the image twice; smaller images teach nothing
+# Shipped inside the package (latentlab/data/bundled/): always there, never downloaded.
+BUNDLED_SETS = ("mnist-small", "fashion-mnist-small")
 _ALIASES = {"fashionmnist": "fashion-mnist", "cifar-10": "cifar10", "emnist": "emnist-letters"}
 
 
@@ -124,6 +126,10 @@ def _load(
         from latentlab.data.digits import load_digits_set
 
         return load_digits_set()
+    if kind in BUNDLED_SETS:
+        from latentlab.data.bundled import load_bundled_set
+
+        return load_bundled_set(kind)
 
     root = Path(data_root).expanduser() if data_root is not None else default_data_root()
     if kind == "celeba":

@@ -117,9 +117,8 @@ class LatentMap(QtWidgets.QWidget):
         # must not reach QTimer.start(msec).
         self.view_box.sigRangeChanged.connect(self._on_range_changed)
 
-        shortcut = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Home), self)
-        shortcut.setContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.reset_view)
+        # Home (reset the view) is the window's View › Reset map view, so that it works
+        # whatever has focus; a second Home here made both ambiguous, and neither fired.
         escape = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), self)
         escape.setContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
         escape.activated.connect(self.selection.clear)

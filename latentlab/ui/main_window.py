@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab.session import ExplorerState
+from latentlab.training.bundled import BUNDLED_MODELS
 from latentlab.ui.arithmetic_dock import ArithmeticDock
 from latentlab.ui.background import start_job, wait_for_jobs
 from latentlab.ui.error_text import user_message
@@ -43,6 +44,7 @@ CHECKPOINT_FILTER = "LatentLab checkpoints (*.safetensors);;All files (*)"
 MAX_RECENT_FILES = 8
 CONFIRMED_DATASETS_KEY = "datasets/confirmed"  # folders / .npz files the user let us read
 MAX_CONFIRMED = 32
+LAST_REQUEST_KEY = "training/last_request"  # the New training dialog starts from it
 
 
 class MainWindow(QMainWindow):
@@ -61,6 +63,7 @@ class MainWindow(QMainWindow):
         self.last_error: str = ""
         self._torch_loaded = False
         self._pending_open: str | None = None
+        self.help_dialog: Any = None  # the Help page on screen, if any
         self._opened_checkpoint: Path | None = None  # the checkpoint shown, to map on other data
         self._trained_binarized = False  # the explored model saw binarized images in training
 
@@ -137,18 +140,28 @@ class MainWindow(QMainWindow):
 
     # -- actions ------------------------------------------------------------------------
 
+    def explore_bundled(self, key: str) -> None:
+        """Open a trained model shipped with LatentLab (on its shipped dataset subset)."""
+        from latentlab.training.bundled import bundled_model
+
+        self.open_checkpoint(bundled_model(key).path)
+
     def quick_train(self) -> None:
-        """One click: a VAE on the built-in digits with its preset."""
+        """One click: a VAE on the shipped MNIST subset with its preset."""
         from latentlab.ui.training_request import default_request
 
         self.start_training(default_request())
 
     def new_training(self) -> None:
         from latentlab.ui.training_dialog import TrainingDialog
+        from latentlab.ui.training_request import request_from_json, request_to_json
 
-        dialog = TrainingDialog(self)
+        remembered = request_from_json(self.settings.value(LAST_REQUEST_KEY, ""))
+        dialog = TrainingDialog(self, initial=remembered)
         if dialog.exec():
-            self.start_training(dialog.request())
+            request = dialog.request()
+            self.settings.setValue(LAST_REQUEST_KEY, request_to_json(request))
+            self.start_training(request)
 
     def start_training(self, request: Any) -> None:
         self.training_dock.show()
@@ -349,6 +362,22 @@ class MainWindow(QMainWindow):
         self.error_box.setWindowModality(Qt.WindowModality.WindowModal)
         self.error_box.open()
 
+    def show_getting_started(self) -> None:
+        from latentlab.ui.help_pages import HelpDialog, getting_started_html
+
+        self._show_help(HelpDialog("Getting started", getting_started_html(), self))
+
+    def show_shortcuts(self) -> None:
+        from latentlab.ui.help_pages import HelpDialog, shortcuts_html
+
+        self._show_help(HelpDialog("Keyboard shortcuts", shortcuts_html(self.menuBar()), self))
+
+    def _show_help(self, dialog: Any) -> None:
+        if self.help_dialog is not None:
+            self.help_dialog.close()
+        self.help_dialog = dialog
+        dialog.show()
+
     def show_about(self) -> None:
         from latentlab.ui.about import about_text
 
@@ -358,6 +387,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.torch_ready.connect(self._on_torch_ready)
+        self.welcome.explore_requested.connect(self.explore_bundled)
         self.welcome.quick_train_requested.connect(self.quick_train)
         self.welcome.open_requested.connect(self.ask_open_checkpoint)
         self.welcome.new_training_requested.connect(self.new_training)
@@ -498,10 +528,18 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
         self._add(file_menu, "&New training…", self.new_training, QKeySequence.StandardKey.New)
-        self._add(file_menu, "&Train a VAE on digits", self.quick_train, "Ctrl+T")
+        self._add(file_menu, "&Train a VAE on MNIST", self.quick_train, "Ctrl+T")
         self._add(
             file_menu, "&Open checkpoint…", self.ask_open_checkpoint, QKeySequence.StandardKey.Open
         )
+        examples = file_menu.addMenu("Open &trained example")
+        for entry in BUNDLED_MODELS:
+            action = self._add(
+                examples,
+                entry.title.removeprefix("Explore a trained "),
+                lambda _=False, key=entry.key: self.explore_bundled(key),
+            )
+            action.setStatusTip(entry.summary)
         self._add(file_menu, "Open model with &adapter…", self.ask_open_adapter)
         other_data = file_menu.addMenu("&Map on other data")
         self._add(other_data, "Images in a &folder…", self.ask_map_on_folder)
@@ -553,6 +591,9 @@ class MainWindow(QMainWindow):
         self._build_select_menu(menus.addMenu("&Select"))
 
         help_menu = menus.addMenu("&Help")
+        self._add(help_menu, "&Getting started", self.show_getting_started, "F1")
+        self._add(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
+        help_menu.addSeparator()
         self._add(help_menu, "&About LatentLab", self.show_about)
 
     def _build_select_menu(self, menu) -> None:

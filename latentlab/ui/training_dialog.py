@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from latentlab.config import MAX_LATENT_DIM, MIN_LATENT_DIM, ConfigError, ModelConfig, TrainConfig
 from latentlab.data import default_data_root
 from latentlab.data.catalog import SOURCES as DATASETS
+from latentlab.data.load import BUNDLED_SETS
 from latentlab.presets import preset_for
 from latentlab.training.objectives import DEFAULT_LEARNING_RATES
 from latentlab.ui.training_request import (
@@ -27,6 +28,7 @@ from latentlab.ui.training_request import (
     default_request,
     default_run_dir,
     default_runs_root,
+    download_status,
     image_folder_problem,
     npz_file_problem,
     parse_learning_rate,
@@ -34,11 +36,12 @@ from latentlab.ui.training_request import (
 )
 
 SOURCE_CHOICES = (
-    ("digits", "Built-in digits (no download)"),
-    ("torchvision", "torchvision dataset"),
+    ("builtin", "Built in (no download)"),
+    ("torchvision", "Download (torchvision)"),
     ("folder", "Image folder…"),
     ("npz", "npz file…"),
 )
+BUILT_IN = (*BUNDLED_SETS, "digits")
 DOWNLOADABLE = ("mnist", "fashion-mnist", "kmnist", "emnist-letters", "cifar10", "svhn", "celeba")
 KIND_CHOICES = (("vae", "VAE"), ("ae", "Autoencoder"), ("dcgan", "DCGAN"))
 ARCH_CHOICES = (("conv", "Convolutional"), ("mlp", "MLP"))
@@ -178,6 +181,7 @@ class TrainingDialog(QtWidgets.QDialog):
 
     def _build_data_fields(self) -> None:
         self.source_combo = _combo(SOURCE_CHOICES)
+        self.builtin_combo = _combo((name, DATASETS[name].title) for name in BUILT_IN)
         self.dataset_combo = _combo((name, DATASETS[name].title) for name in DOWNLOADABLE)
         self.data_root_field = PathField(pick_folder=True, caption="Folder for downloads")
         self.data_root_field.setToolTip(
@@ -278,6 +282,7 @@ class TrainingDialog(QtWidgets.QDialog):
     def _build_layout(self) -> None:
         self.data_form = _form()
         self.data_form.addRow("&Source:", self.source_combo)
+        self.data_form.addRow("&Dataset:", self.builtin_combo)
         self.data_form.addRow("&Dataset:", self.dataset_combo)
         self.data_form.addRow("Data f&older:", self.data_root_field)
         self.data_form.addRow("&Folder:", self.folder_field)
@@ -341,7 +346,7 @@ class TrainingDialog(QtWidgets.QDialog):
         layout.addWidget(self.buttons)
 
     def _connect(self) -> None:
-        for combo in (self.source_combo, self.dataset_combo, self.kind_combo):
+        for combo in (self.source_combo, self.builtin_combo, self.dataset_combo, self.kind_combo):
             combo.currentIndexChanged.connect(self._dataset_or_model_changed)
         for name, spin in self._preset_spins().items():
             spin.valueChanged.connect(lambda _value, name=name: self._preset_field_edited(name))
@@ -415,7 +420,9 @@ class TrainingDialog(QtWidgets.QDialog):
             _select(self.source_combo, "torchvision")
             _select(self.dataset_combo, spec.lower())
         else:
-            _select(self.source_combo, "digits")
+            _select(self.source_combo, "builtin")
+            name = spec.lower() if spec.lower() in BUILT_IN else DEFAULT_DATASET
+            _select(self.builtin_combo, name)
 
     def _preset_values(self) -> dict[str, int]:
         preset = preset_for(self._dataset_spec())
@@ -493,6 +500,7 @@ class TrainingDialog(QtWidgets.QDialog):
         """Show the rows that apply, enable what the model uses, then validate."""
         source, kind = self._source(), self._kind()
         rows = {
+            self.builtin_combo: source == "builtin",
             self.dataset_combo: source == "torchvision",
             self.data_root_field: source == "torchvision",
             self.folder_field: source == "folder",
@@ -556,15 +564,14 @@ class TrainingDialog(QtWidgets.QDialog):
             field = self.folder_field if source == "folder" else self.npz_field
             # Without a path yet, the bare kind still picks the right preset and run name.
             return f"{source}:{absolute_path(field.text())}" if field.text() else source
-        return DEFAULT_DATASET
+        return self.builtin_combo.currentData()
 
     def _dataset_hint(self) -> str:
         source = self._source()
-        if source == "digits":
-            return DATASETS["digits"].summary
+        if source == "builtin":
+            return DATASETS[self.builtin_combo.currentData()].summary
         if source == "torchvision":
-            name = self.dataset_combo.currentData()
-            return f"{DATASETS[name].summary}. Downloaded on first use."
+            return DATASETS[self.dataset_combo.currentData()].summary
         if source == "folder":
             return "Every image in the folder; subfolders become classes."
         return "Arrays 'images' (optionally 'labels', 'class_names') in a NumPy file."
@@ -641,7 +648,14 @@ class TrainingDialog(QtWidgets.QDialog):
             return []
         field, check = checks[source]
         message = check(field.text())
-        return [_Problem(message, field.line_edit)] if message else []
+        if message:
+            return [_Problem(message, field.line_edit)]
+        if source == "torchvision":
+            root = absolute_path(field.text()) if field.text() else default_data_root()
+            status = download_status(self.dataset_combo.currentData(), root)
+            if status is not None:
+                return [_Problem(status.message, field.line_edit, blocking=status.blocking)]
+        return []
 
     def _learning_rate(self) -> tuple[float | None, str]:
         try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
+import json
 import math
 import os
 import re
@@ -9,10 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from latentlab.config import ModelConfig, TrainConfig
+from latentlab.config import ConfigError, ModelConfig, TrainConfig
+from latentlab.data.catalog import SOURCES, missing_files
+from latentlab.data.torchvision_datasets import INSTALL_HINT
 from latentlab.presets import preset_for
 
-DEFAULT_DATASET = "digits"
+DEFAULT_DATASET = "mnist-small"  # the one-click run's: shipped, 28×28, no download
 # What the trainer autosaves into a run folder (training.LAST_CHECKPOINT_NAME, kept here so
 # this module stays free of torch).
 CHECKPOINT_NAME = "checkpoint.safetensors"
@@ -61,7 +66,7 @@ def default_run_dir(
 
 
 def default_request() -> TrainingRequest:
-    """The one-click run: a convolutional VAE on the built-in digits with their preset."""
+    """The one-click run: a convolutional VAE on the shipped MNIST subset with its preset."""
     preset = preset_for(DEFAULT_DATASET)
     return TrainingRequest(
         dataset_spec=DEFAULT_DATASET,
@@ -77,6 +82,39 @@ def default_request() -> TrainingRequest:
         train_config=TrainConfig(epochs=preset.epochs, batch_size=preset.batch_size),
         run_dir=str(default_run_dir(DEFAULT_DATASET, "vae")),
     )
+
+
+def request_to_json(request: TrainingRequest) -> str:
+    """The request as JSON, for the dialog to remember between sessions (QSettings)."""
+    return json.dumps(dataclasses.asdict(request))
+
+
+def request_from_json(text: object) -> TrainingRequest | None:
+    """A remembered request, or None when there is none or it no longer reads (settings of
+    another version, edited by hand): the dialog then starts from the default."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        fields = json.loads(text)
+        request = TrainingRequest(
+            dataset_spec=str(fields["dataset_spec"]),
+            data_root=_optional(fields["data_root"], str),
+            image_size=_optional(fields["image_size"], int),
+            channels=_optional(fields["channels"], int),
+            model_config=ModelConfig.from_dict(fields["model_config"]),
+            train_config=TrainConfig.from_dict(fields["train_config"]),
+            run_dir=str(fields["run_dir"]),
+            watch_quality=bool(fields.get("watch_quality", True)),
+        )
+    except (ValueError, KeyError, TypeError, ConfigError):
+        return None
+    return request
+
+
+def _optional(value: object, kind: type) -> object:
+    if value is None or isinstance(value, kind):
+        return value
+    raise TypeError(f"expected {kind.__name__} or null, got {type(value).__name__}")
 
 
 # -- checks of what a user typed: each returns a sentence for the user, or None when fine ------
@@ -129,6 +167,34 @@ def data_root_problem(text: str) -> str | None:
     if path is not None and path.exists() and not path.is_dir():
         return f"The data folder {text.strip()} is a file."
     return None
+
+
+@dataclass(frozen=True)
+class DownloadStatus:
+    message: str
+    blocking: bool  # True: training cannot get the data at all
+
+
+def download_status(name: str, data_root: Path) -> DownloadStatus | None:
+    """What the dialog says about a downloadable dataset in ``data_root``: None when its
+    files are all there; else where to put them, and whether this install can download."""
+    source = SOURCES[name]
+    missing = missing_files(source, data_root)
+    if not missing:
+        return None
+    folder = data_root / source.folder
+    files = ", ".join(missing)
+    if importlib.util.find_spec("torchvision") is None:
+        return DownloadStatus(
+            f"{source.title} is not in {folder}, and this install cannot download it "
+            f"(torchvision is not installed). Put {files} there, or {INSTALL_HINT}.",
+            blocking=True,
+        )
+    return DownloadStatus(
+        f"{source.title} is not in {folder} yet: it is downloaded when training starts "
+        f"(needs internet). Offline? Put {files} there.",
+        blocking=False,
+    )
 
 
 def run_dir_problem(text: str) -> tuple[str, bool] | None:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from latentlab.training.bundled import BUNDLED_MODELS
+
+PRIMARY_STYLE = (
+    "font-size: 15px; font-weight: 600; background: #2f6fd6; color: white;"
+    "border-radius: 6px; padding: 8px;"
+)
 
 
 class WelcomePage(QWidget):
-    """Three ways in: one-click digits training, open a checkpoint, or a configured run."""
+    """Ways in: explore a shipped trained model, one-click training on the shipped MNIST
+    subset, open a checkpoint, or a configured run. Nothing here needs a download."""
 
+    explore_requested = Signal(str)  # a BundledModel key
     quick_train_requested = Signal()
     open_requested = Signal()
     new_training_requested = Signal()
@@ -32,21 +41,38 @@ class WelcomePage(QWidget):
         layout.addWidget(subtitle)
         layout.addSpacing(12)
 
-        self.quick_train = QPushButton("Train a VAE on the built-in digits")
+        first, *others = BUNDLED_MODELS
+        self.explore = QPushButton(first.title)
+        self.explore.setToolTip(f"{first.summary}: click its map to generate")
+        self.explore.setDefault(True)
+        self.quick_train = QPushButton("Train a VAE on MNIST")
         self.quick_train.setToolTip(
-            "1,797 handwritten digits, no download: a map appears within seconds"
+            "10,000 MNIST digits shipped with LatentLab, no download: the map appears after "
+            "the first epoch, within seconds, and sharpens while training goes on"
         )
-        self.quick_train.setDefault(True)
         self.open_button = QPushButton("Open checkpoint…")
         self.new_training = QPushButton("New training…")
-        for button in (self.quick_train, self.open_button, self.new_training):
+        for button in (self.explore, self.quick_train, self.open_button, self.new_training):
             button.setMinimumSize(320, 44)
             button.setStyleSheet("font-size: 15px;")
             layout.addWidget(button, alignment=Qt.AlignmentFlag.AlignHCenter)
-        self.quick_train.setStyleSheet(
-            "font-size: 15px; font-weight: 600; background: #2f6fd6; color: white;"
-            "border-radius: 6px; padding: 8px;"
-        )
+        self.explore.setStyleSheet(PRIMARY_STYLE)
+        self.explore.clicked.connect(lambda: self.explore_requested.emit(first.key))
+        more = QHBoxLayout()
+        more.addStretch(1)
+        more.addWidget(QLabel("Also trained and shipped:"))
+        self.more_models: list[QPushButton] = []
+        for entry in others:
+            link = QPushButton(entry.title.removeprefix("Explore a trained "))
+            link.setToolTip(entry.summary)
+            link.setFlat(True)
+            link.setCursor(Qt.CursorShape.PointingHandCursor)
+            link.setStyleSheet("color: palette(link); text-decoration: underline;")
+            link.clicked.connect(lambda _=False, key=entry.key: self.explore_requested.emit(key))
+            more.addWidget(link)
+            self.more_models.append(link)
+        more.addStretch(1)
+        layout.addLayout(more)
         self.status = QLabel("")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status.setStyleSheet("color: palette(mid);")
@@ -64,5 +90,11 @@ class WelcomePage(QWidget):
     def set_busy(self, message: str) -> None:
         """Show what is happening (e.g. 'Loading PyTorch…') and hold the buttons until ready."""
         self.status.setText(message)
-        for button in (self.quick_train, self.open_button, self.new_training):
+        for button in (
+            self.explore,
+            self.quick_train,
+            self.open_button,
+            self.new_training,
+            *self.more_models,
+        ):
             button.setEnabled(not message)
