@@ -55,6 +55,10 @@ class Keypoints:
     def latent_dim(self) -> int | None:
         return None if self._stack is None else int(self._stack.shape[1])
 
+    def namespace(self) -> dict[str, np.ndarray]:
+        """label -> latent (A, B, ...): the keypoints as names in latent math."""
+        return {keypoint_label(i): k.latent for i, k in enumerate(self._keypoints)}
+
     def set(self, index: int, latent: np.ndarray, thumbnail: np.ndarray, source: str) -> None:
         """Set keypoint ``index`` (0 = A); ``index >= len`` appends. A latent of another size
         than the other keypoints' raises ValueError."""

@@ -76,8 +76,9 @@ its image and its reconstruction.</li>
 Interpolation panel: the images morph from A to B along a path drawn on the map.</li>
 <li><b>Latent math.</b> In the Items panel, select points (Ctrl-click, or the lasso) and press
 <i>Make group</i>: groups are named G1, G2, … <i>Add preview</i> keeps the image you clicked as
-c1, c2, … Then type an expression such as <code>mean(G1) - mean(G2) + c1</code> in the Latent
-math panel (A and B, the interpolation keypoints, are names too).</li>
+c1, c2, … Then type an expression such as
+<code class='expression'>mean(G1) - mean(G2) + c1</code> in the Latent math panel (A and B,
+the interpolation keypoints, are names too).</li>
 <li><b>Train your own.</b> <i>Train a VAE on MNIST</i> trains on the 10,000 digits that ship
 with LatentLab (the map appears after the first epoch and sharpens as training goes on);
 <i>New training…</i> chooses the dataset (built in, downloaded, a folder of images or an

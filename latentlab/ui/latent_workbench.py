@@ -67,6 +67,7 @@ class LatentWorkbench(QObject):
         explorer.map_ready.connect(self._on_map_ready)
         self.state.model_switched.connect(self._on_model_switched)
         self.state.items_changed.connect(self._items_changed)
+        self.state.keypoints.changed.connect(self._reevaluate)  # expressions may name A, B
         self.state.preview_changed.connect(self._on_preview_changed)
         explorer.decoder.decoded.connect(self._on_decoded)
         explorer.placer.placed.connect(self._on_placed)
@@ -258,7 +259,7 @@ class LatentWorkbench(QObject):
             return None
         try:
             parsed = parse_expression(text)
-            latent = evaluate_expression(parsed, self.items.namespace())
+            latent = evaluate_expression(parsed, self._namespace())
         except ExpressionError as error:
             self.arithmetic.show_expression_error(text, error.message, error.position, error.length)
             return None
@@ -266,12 +267,23 @@ class LatentWorkbench(QObject):
         recipe = {
             "kind": "arithmetic",
             "expression": text,
-            "items": {name: _item_recipe(self.items.get(name)) for name in parsed.names},
+            "items": {name: self._recipe_of(name) for name in parsed.names},
         }
         self.arithmetic.show_expression_result(f"= a {latent.size}-dimensional latent")
         if show and self.explorer.model is not None:
             self.explorer.show_latent(latent, text, recipe)
         return latent
+
+    def _namespace(self) -> dict[str, np.ndarray]:
+        """The names an expression may use: the items, and the interpolation keypoints A, B,
+        ... (an item of the same name wins)."""
+        return {**self.state.keypoints.namespace(), **self.items.namespace()}
+
+    def _recipe_of(self, name: str) -> dict:
+        if name in self.items:
+            return _item_recipe(self.items.get(name))
+        latent = self.state.keypoints.namespace()[name]
+        return {"kind": "keypoint", "latent": latent.tolist()}
 
     def keep_result(self) -> LatentItem | None:
         if self._result is None:
