@@ -249,12 +249,12 @@ def test_overlays_draw_above_points(latent_map):
     assert latent_map.marker_position() is None
 
 
-def test_home_key_and_double_click_reset_view(latent_map, qtbot):
+def test_reset_view_and_double_click_fit_the_points(latent_map, qtbot):
+    """(Home is the window's View › Reset map view: tests/test_app.py.)"""
     latent_map.set_points(*three_points(), NAMES)
     fitted = latent_map.view_range()
     latent_map.set_view_range(10, 20, 10, 20)
-    latent_map.plot_widget.setFocus()
-    QTest.keyClick(latent_map.plot_widget, QtCore.Qt.Key.Key_Home)
+    latent_map.reset_view()
     assert latent_map.view_range() == pytest.approx(fitted)
     latent_map.set_view_range(10, 20, 10, 20)
     # What a platform sends for a double click: press, release, dblclick, release.

@@ -31,6 +31,13 @@ def _home(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
 
+@pytest.fixture(autouse=True)
+def _torchvision_installed(monkeypatch):
+    """The dialog's checks as on a machine that can download (CI's CPU-only venv has no
+    torchvision); the tests of the other case say so."""
+    _pretend_torchvision(monkeypatch, True)
+
+
 @pytest.fixture
 def dialog(qtbot):
     widget = TrainingDialog()
