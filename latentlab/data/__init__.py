@@ -2,19 +2,32 @@
 
 ``load_dataset("mnist")``, ``load_dataset("folder:~/faces", image_size=64)`` or
 ``load_dataset("npz:data.npz")``; see ``describe_sources()`` for every accepted spec.
+
+The names that need torch are imported on first use (PEP 562), so that the catalog, the
+errors and the paths cost the app's start-up nothing (importing torch takes seconds).
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from latentlab.data.errors import DatasetError, DatasetWarning
-from latentlab.data.image_set import ImageSet
-from latentlab.data.load import DATASET_NAMES, describe_sources, load_dataset
 from latentlab.data.paths import default_data_root
 
-__all__ = [
-    "DATASET_NAMES",
-    "DatasetError",
-    "DatasetWarning",
-    "ImageSet",
-    "default_data_root",
-    "describe_sources",
-    "load_dataset",
-]
+_LAZY = {
+    "ImageSet": "image_set",
+    "DATASET_NAMES": "load",
+    "describe_sources": "load",
+    "load_dataset": "load",
+}
+
+__all__ = ["DatasetError", "DatasetWarning", "default_data_root", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'latentlab.data' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"latentlab.data.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
