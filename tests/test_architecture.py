@@ -51,7 +51,8 @@ def test_the_window_comes_up_before_torch_is_imported():
         "from latentlab.ui.main_window import MainWindow;"
         "w = MainWindow(QSettings(tempfile.mktemp(suffix='.ini'), QSettings.Format.IniFormat));"
         "w.show(); app.processEvents();"
-        "heavy = [m for m in ('torch', 'sklearn', 'openTSNE') if m in sys.modules];"
+        "heavy = ('torch', 'sklearn', 'openTSNE', 'scipy.spatial');"
+        "heavy = [m for m in heavy if m in sys.modules];"
         "w.close(); print(heavy, flush=True); sys.exit(1 if heavy else 0)"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}

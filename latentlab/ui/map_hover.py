@@ -3,12 +3,17 @@
 A linear scan (or ScatterPlotItem.pointsAt) costs O(N) per mouse move; a
 cKDTree query is sub-millisecond at 200k points. The tree is built lazily, on
 the first query after the points change, so animating positions with
-``move_points`` does not pay for trees nobody queries."""
+``move_points`` does not pay for trees nobody queries (and scipy.spatial, 0.2 s to import, is
+imported then, not while the window starts)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 _FIRST_K = 8  # neighbours checked for a visible one before widening the search
 _WIDE_K = 128
@@ -33,6 +38,8 @@ class HoverIndex:
         if n == 0 or not np.isfinite(radius) or radius <= 0:
             return -1
         if self._tree is None:
+            from scipy.spatial import cKDTree
+
             finite = np.isfinite(self._xy).all(axis=1)
             # Non-finite points cannot be hovered; park them far away.
             self._tree = cKDTree(np.where(finite[:, None], self._xy, 1e300))
