@@ -71,8 +71,8 @@ def launch_problem(
     if not platform.startswith("linux"):
         return None
     candidates = _platform_candidates(environ)
-    if not any(name in DISPLAY_PLUGINS for name in candidates):
-        return None  # offscreen, vnc, eglfs, ...: no display server to look for
+    if not all(name in DISPLAY_PLUGINS for name in candidates):
+        return None  # offscreen, vnc, eglfs, ... among them: no display server to look for
     shown = [name for name in candidates if environ.get(DISPLAY_PLUGINS.get(name, ("",))[0])]
     if not shown:
         return (

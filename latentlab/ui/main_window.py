@@ -536,7 +536,7 @@ class MainWindow(QMainWindow):
         for entry in BUNDLED_MODELS:
             action = self._add(
                 examples,
-                entry.title.removeprefix("Explore a trained "),
+                entry.name,
                 lambda _=False, key=entry.key: self.explore_bundled(key),
             )
             action.setStatusTip(entry.summary)

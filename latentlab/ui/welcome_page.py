@@ -63,7 +63,7 @@ class WelcomePage(QWidget):
         more.addWidget(QLabel("Also trained and shipped:"))
         self.more_models: list[QPushButton] = []
         for entry in others:
-            link = QPushButton(entry.title.removeprefix("Explore a trained "))
+            link = QPushButton(entry.name)
             link.setToolTip(entry.summary)
             link.setFlat(True)
             link.setCursor(Qt.CursorShape.PointingHandCursor)

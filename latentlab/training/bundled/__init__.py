@@ -19,11 +19,16 @@ FOLDER = Path(__file__).resolve().parent
 @dataclass(frozen=True)
 class BundledModel:
     key: str
-    title: str  # what the welcome page's button says
-    summary: str  # one line under it
+    name: str  # "MNIST VAE": File › Open trained example's entry
+    summary: str  # one line: the tooltip
     dataset: str
     model_config: ModelConfig
     train_config: TrainConfig
+
+    @property
+    def title(self) -> str:
+        """What the welcome page's button says."""
+        return f"Explore a trained {self.name}"
 
     @property
     def path(self) -> Path:
@@ -33,7 +38,7 @@ class BundledModel:
 BUNDLED_MODELS: tuple[BundledModel, ...] = (
     BundledModel(
         "mnist-vae",
-        "Explore a trained MNIST VAE",
+        "MNIST VAE",
         "conv VAE, latent 16, trained on 10,000 MNIST digits (shipped, opens at once)",
         "mnist-small",
         ModelConfig(kind="vae", latent_dim=16),
@@ -41,7 +46,7 @@ BUNDLED_MODELS: tuple[BundledModel, ...] = (
     ),
     BundledModel(
         "fashion-mnist-vae",
-        "Explore a trained Fashion-MNIST VAE",
+        "Fashion-MNIST VAE",
         "conv VAE, latent 16, trained on 5,000 Fashion-MNIST items",
         "fashion-mnist-small",
         ModelConfig(kind="vae", latent_dim=16),
@@ -49,7 +54,7 @@ BUNDLED_MODELS: tuple[BundledModel, ...] = (
     ),
     BundledModel(
         "mnist-dcgan",
-        "Explore a trained MNIST DCGAN",
+        "MNIST DCGAN",
         "DCGAN (non-saturating loss), trained on 10,000 MNIST digits",
         "mnist-small",
         ModelConfig(kind="dcgan"),
