@@ -222,6 +222,7 @@ def _train(
     model_config, train_config, dataset, info, run_dir, checkpoint, control, quality=True
 ) -> int:
     from latentlab.cli_progress import ProgressPrinter, format_duration, format_losses
+    from latentlab.png_files import write_png
     from latentlab.training import (
         EpochFinished,
         PreviewGrids,
@@ -230,7 +231,6 @@ def _train(
         TrainingFinished,
         describe_device,
     )
-    from latentlab.training.grids import save_png
 
     trainer = Trainer(
         model_config,
@@ -276,14 +276,14 @@ def _train(
     checkpoint_path = trainer.save(run_dir / "checkpoint.safetensors")
     if last_preview is None:
         last_preview = trainer.previews()
-    samples = save_png(last_preview.samples, run_dir / "samples.png", scale=4)
+    samples = write_png(last_preview.samples, run_dir / "samples.png", scale=4)
     print(finished.message)
     print(f"final losses: {format_losses(finished.losses)}")
     print(f"time: {format_duration(time.perf_counter() - started)}")
     print(f"checkpoint: {checkpoint_path}")
     print(f"samples: {samples}")
     if last_preview.reconstructions is not None:
-        recon = save_png(last_preview.reconstructions, run_dir / "reconstructions.png", scale=4)
+        recon = write_png(last_preview.reconstructions, run_dir / "reconstructions.png", scale=4)
         print(f"reconstructions: {recon}")
     if finished.status == "stopped":
         print(f"resume with: latentlab train --resume {checkpoint_path}")

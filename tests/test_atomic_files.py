@@ -15,7 +15,6 @@ from latentlab.atomic_files import (
     remove_stale_temporaries,
     temporaries_of,
 )
-from latentlab.latent.png_files import atomic_save
 
 
 def _mode(path) -> int:
@@ -34,7 +33,7 @@ def test_files_get_the_users_umask_not_0600(tmp_path, umask_022):
     written = atomic_write_bytes(tmp_path / "checkpoint.safetensors", b"x")
     assert _mode(written) == 0o644
     os.umask(0o077)
-    private = atomic_save(tmp_path / "export.png", lambda p: p.write_bytes(b"png"))
+    private = atomic_write(tmp_path / "export.png", lambda p: p.write_bytes(b"png"))
     assert _mode(private) == 0o600
 
 

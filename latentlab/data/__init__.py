@@ -9,11 +9,9 @@ errors and the paths cost the app's start-up nothing (importing torch takes seco
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from latentlab.data.errors import DatasetError, DatasetWarning
 from latentlab.data.paths import default_data_root
+from latentlab.lazy_exports import lazy_getattr
 
 _LAZY = {
     "ImageSet": "image_set",
@@ -23,11 +21,4 @@ _LAZY = {
 }
 
 __all__ = ["DatasetError", "DatasetWarning", "default_data_root", *_LAZY]
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'latentlab.data' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"latentlab.data.{_LAZY[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from latentlab.latent.png_files import as_nhwc, atomic_save, to_pil
+from latentlab.atomic_files import atomic_write
+from latentlab.image_tiles import tile_images
+from latentlab.png_files import as_nhwc, to_pil, write_png
 
 if TYPE_CHECKING:
     from latentlab.latent.provenance import Provenance
@@ -36,14 +38,9 @@ def strip_array(images: np.ndarray, scale: int = 4, gap: int = 2) -> np.ndarray:
     if scale < 1 or gap < 0:
         raise ValueError(f"scale must be ≥ 1 and gap ≥ 0, got scale={scale}, gap={gap}")
     images = as_nhwc(images)
-    n, h, w, c = images.shape
     # N×H×W×C -> N×(H·s)×(W·s)×C: nearest-neighbour enlargement by repetition.
     big = images.repeat(scale, axis=1).repeat(scale, axis=2)
-    step = w * scale + gap
-    row = np.full((h * scale, n * step - gap, c), GAP_VALUE, dtype=np.uint8)
-    for i in range(n):
-        row[:, i * step : i * step + w * scale] = big[i]
-    return row
+    return tile_images(big, columns=len(big), gap=gap, fill=GAP_VALUE)
 
 
 def save_strip_png(
@@ -59,15 +56,14 @@ def save_strip_png(
     With ``provenance`` the PNG carries the latents in its text metadata (see
     :mod:`latentlab.latent.provenance`)."""
     row = strip_array(images, scale=scale, gap=gap)
-    pil = to_pil(row, 1)
-    info = None
+    text = None
     if provenance is not None:
         # Imported here: provenance builds on this module's helpers, so a top-level import
         # would be circular.
         from latentlab.latent.provenance import png_info
 
-        info = png_info(provenance)
-    return atomic_save(path, lambda tmp: pil.save(tmp, format="PNG", pnginfo=info))
+        text = png_info(provenance)
+    return write_png(row, path, text=text)
 
 
 def morph_sequence(count: int, bounce: bool = True) -> list[int]:
@@ -107,4 +103,4 @@ def save_morph_gif(
             disposal=1,  # each frame covers the whole canvas: keep, don't clear to background
         )
 
-    return atomic_save(path, write)
+    return atomic_write(path, write)

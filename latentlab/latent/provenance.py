@@ -20,7 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from PIL.PngImagePlugin import PngInfo
 
 from latentlab import bounded_json
-from latentlab.latent.png_files import as_nhwc, atomic_save, to_pil
+from latentlab.png_files import write_png
 
 PROVENANCE_KEY = "latentlab"
 FORMAT_VERSION = 1
@@ -197,14 +197,7 @@ def save_png_with_provenance(
 ) -> Path:
     """Write one H×W, H×W×1 or H×W×3 uint8 image, enlarged ``scale``× with nearest pixels, as a
     PNG carrying ``provenance``; atomic like every export. Returns the path."""
-    image = np.asarray(image)
-    if image.ndim not in (2, 3):
-        raise ValueError(f"expected one image H×W or H×W×C, got shape {image.shape}")
-    if scale < 1:
-        raise ValueError(f"scale must be ≥ 1, got {scale}")
-    pil = to_pil(as_nhwc(image[None])[0], scale)
-    info = png_info(provenance)
-    return atomic_save(path, lambda tmp: pil.save(tmp, format="PNG", pnginfo=info))
+    return write_png(image, path, scale=scale, text=png_info(provenance))
 
 
 def read_provenance(path: str | Path) -> Provenance:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from latentlab.latent.png_files import as_nhwc, atomic_save
+from latentlab.atomic_files import atomic_write
 from latentlab.latent.provenance import Provenance, save_png_with_provenance
+from latentlab.png_files import as_nhwc
 
 DEFAULT_STEM = "selection"
 # Group names are typed by users ("3s / outliers"); keep file names portable across systems.
@@ -104,7 +105,7 @@ def export_selection(
             writer.writerows(rows)
 
     # The CSV comes last: its presence says every image before it was written.
-    csv_path = atomic_save(folder / f"{stem}.csv", write)
+    csv_path = atomic_write(folder / f"{stem}.csv", write)
     return SelectionExport(folder=folder, csv_path=csv_path, image_paths=tuple(image_paths))
 
 

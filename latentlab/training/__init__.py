@@ -6,8 +6,7 @@ start-up without paying for importing torch before its window is on screen.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from latentlab.lazy_exports import lazy_getattr
 
 _EXPORTS = {
     "Checkpoint": "checkpoint",
@@ -36,68 +35,5 @@ _EXPORTS = {
     "Trainer": "trainer",
 }
 
-__all__ = [
-    "LAST_CHECKPOINT_NAME",
-    "Checkpoint",
-    "CheckpointError",
-    "CheckpointSaved",
-    "DatasetInfo",
-    "EpochFinished",
-    "GanEpochQuality",
-    "GanQualityMonitor",
-    "GanRunWatch",
-    "GanWarning",
-    "PreviewGrids",
-    "ProgressRecord",
-    "SampleCensus",
-    "StepProgress",
-    "Trainer",
-    "TrainingControl",
-    "TrainingFinished",
-    "TrainingState",
-    "describe_device",
-    "load_checkpoint",
-    "pick_device",
-    "prepare_quality_monitor",
-    "read_metadata",
-    "save_checkpoint",
-]
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'latentlab.training' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"latentlab.training.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-if TYPE_CHECKING:
-    from latentlab.training.checkpoint import (
-        Checkpoint,
-        CheckpointError,
-        DatasetInfo,
-        TrainingState,
-        load_checkpoint,
-        read_metadata,
-        save_checkpoint,
-    )
-    from latentlab.training.control import TrainingControl
-    from latentlab.training.device import describe_device, pick_device
-    from latentlab.training.gan_monitor import (
-        GanEpochQuality,
-        GanQualityMonitor,
-        GanRunWatch,
-        GanWarning,
-        SampleCensus,
-        prepare_quality_monitor,
-    )
-    from latentlab.training.records import (
-        CheckpointSaved,
-        EpochFinished,
-        PreviewGrids,
-        ProgressRecord,
-        StepProgress,
-        TrainingFinished,
-    )
-    from latentlab.training.trainer import LAST_CHECKPOINT_NAME, Trainer
+__all__ = list(_EXPORTS)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

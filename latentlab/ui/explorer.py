@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 
+from latentlab.image_tiles import tile_images
 from latentlab.session import ExplorerState, ModelSwitch, Preview
 from latentlab.ui.classifier_service import ClassifierService, same_dataset
 from latentlab.ui.decoder import DecodeResult, LatestRequestDecoder
@@ -524,9 +525,9 @@ class Explorer(QObject):
             index, source = result.context
             self.interpolation.set_keypoint(index, result.latents[0], result.images[0], source)
         elif result.channel == "backdrop":
-            x0, y0, width, height, rows, columns = result.context
+            x0, y0, width, height, _rows, columns = result.context
             self.map.set_backdrop(
-                tile_images(result.images, rows, columns), (x0, y0, width, height)
+                _squeezed(tile_images(result.images, columns)), (x0, y0, width, height)
             )
 
     def shutdown(self) -> None:
@@ -546,9 +547,6 @@ def _same_latent(a: np.ndarray | None, b: np.ndarray | None) -> bool:
     return bool(np.allclose(a, b, rtol=1e-6, atol=1e-6))
 
 
-def tile_images(images: np.ndarray, rows: int, columns: int) -> np.ndarray:
-    """N×H×W×C images (row-major order) -> one (rows·H)×(columns·W)×C image (C = 1 squeezed)."""
-    _, h, w, c = images.shape
-    grid = images.reshape(rows, columns, h, w, c).transpose(0, 2, 1, 3, 4)
-    grid = grid.reshape(rows * h, columns * w, c)
-    return grid[:, :, 0] if c == 1 else grid
+def _squeezed(image: np.ndarray) -> np.ndarray:
+    """H×W×1 -> H×W (the backdrop takes gray images so)."""
+    return image[:, :, 0] if image.shape[2] == 1 else image
