@@ -50,7 +50,7 @@ from train_throughput import (
     ReferenceVAE,
     prepare_data,
     reference_loader,
-    reference_loss_function,
+    reference_step,
 )
 
 ADAPTER = REPO_ROOT / "resources" / "examples" / "mlp_vae_adapter.py"
@@ -68,12 +68,7 @@ def train_as_pytorch_examples(data_root: Path, epochs: int, weights: Path) -> fl
         model.train()
         train_loss = 0.0
         for x, _ in reference_loader(data.reference_dataset, device):
-            optimizer.zero_grad()
-            recon_batch, mu, logvar = model(x)
-            loss = reference_loss_function(recon_batch, x, mu, logvar)
-            loss.backward()
-            train_loss += loss.item()
-            optimizer.step()
+            train_loss += reference_step(model, optimizer, x)
         average = train_loss / len(data.reference_dataset)
         print(f"====> Epoch: {epoch} Average loss: {average:.4f}", flush=True)
     seconds = time.perf_counter() - started

@@ -92,6 +92,18 @@ def reference_loss_function(recon_x, x, mu, logvar):
     return BCE + KLD
 
 
+def reference_step(model: nn.Module, optimizer: torch.optim.Optimizer, data: torch.Tensor) -> float:
+    """One step of pytorch/examples' ``train()``, in its order: the loss is read with
+    ``.item()`` (a device sync) between ``backward()`` and ``optimizer.step()``."""
+    optimizer.zero_grad()
+    recon_batch, mu, logvar = model(data)
+    loss = reference_loss_function(recon_batch, data, mu, logvar)
+    loss.backward()
+    value = loss.item()
+    optimizer.step()
+    return value
+
+
 def reference_loader(dataset, device: torch.device) -> torch.utils.data.DataLoader:
     kwargs = {"num_workers": 1, "pin_memory": True} if device.type == "cuda" else {}
     return torch.utils.data.DataLoader(dataset, batch_size=BATCH_SIZE, shuffle=True, **kwargs)
@@ -295,12 +307,7 @@ def run_reference(dataset, device: torch.device, warmup: int, steps: int, profil
     while True:  # epochs, as many as the step count needs
         for data, _ in loader:
             data = data.to(device)
-            optimizer.zero_grad()
-            recon_batch, mu, logvar = model(data)
-            loss = reference_loss_function(recon_batch, data, mu, logvar)
-            loss.backward()
-            train_loss += loss.item()
-            optimizer.step()
+            train_loss += reference_step(model, optimizer, data)
             done += 1
             if done > warmup:
                 images += len(data)
@@ -399,16 +406,11 @@ def breakdown(data: BenchData, device: torch.device, steps: int) -> dict:
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     fixed = next(batches)[0].to(device)
 
-    def reference_step() -> int:
-        optimizer.zero_grad()
-        recon_batch, mu, logvar = model(fixed)
-        loss = reference_loss_function(recon_batch, fixed, mu, logvar)
-        loss.backward()
-        loss.item()
-        optimizer.step()
+    def step_on_fixed_batch() -> int:
+        reference_step(model, optimizer, fixed)
         return len(fixed)
 
-    compute_rate = _rate(reference_step, device, 20, steps)
+    compute_rate = _rate(step_on_fixed_batch, device, 20, steps)
 
     train = data.image_set.split("train").images.to(device)
     order = torch.randperm(len(train), device=device)
