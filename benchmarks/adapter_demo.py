@@ -172,7 +172,7 @@ def main() -> None:
     if skipped_without_mnist(report, args.data_root, out_file):
         return
 
-    from latentlab.ui.jobs import AdapterRequest
+    from latentlab.jobs.models import AdapterRequest
 
     qt_app()
     with tempfile.TemporaryDirectory() as scratch:

@@ -540,7 +540,7 @@ def stall_summary(meter: TickMeter, t_from: float, t_to: float) -> dict[str, Any
 
 
 def digits_request(run_dir: Path, epochs: int | None) -> Any:
-    from latentlab.ui.training_request import default_request
+    from latentlab.jobs.training_request import default_request
 
     request = default_request()
     train = request.train_config
@@ -551,7 +551,7 @@ def digits_request(run_dir: Path, epochs: int | None) -> Any:
 
 def mnist_request(run_dir: Path, data_root: Path, epochs: int) -> Any:
     from latentlab.config import ModelConfig, TrainConfig
-    from latentlab.ui.training_request import TrainingRequest
+    from latentlab.jobs.training_request import TrainingRequest
 
     return TrainingRequest(
         dataset_spec="mnist",

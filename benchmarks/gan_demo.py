@@ -44,8 +44,8 @@ def train_in_app(window, dataset: str, data_root: Path, epochs: int | None, run_
     """Start a DCGAN with the dataset's preset, as the New training dialog fills it in; the
     quality records and the seconds each epoch took."""
     from latentlab.config import ModelConfig, TrainConfig
+    from latentlab.jobs.training_request import TrainingRequest
     from latentlab.presets import preset_for
-    from latentlab.ui.training_request import TrainingRequest
 
     preset = preset_for(dataset)
     request = TrainingRequest(

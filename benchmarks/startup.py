@@ -125,7 +125,7 @@ def measure_in_this_process(case: str) -> dict[str, Any]:
         window = _common.open_window(Path(scratch))
         torch_ready = time.perf_counter()
         if case == "digits":
-            from latentlab.ui import training_request
+            from latentlab.jobs import training_request
 
             shipped = training_request.default_request
             training_request.default_request = lambda: _digits_request(shipped())
@@ -164,8 +164,8 @@ def _digits_request(base: Any) -> Any:
     """The one-click run as it was before the shipped MNIST subset: digits, their preset."""
     from dataclasses import replace
 
+    from latentlab.jobs.training_request import default_run_dir
     from latentlab.presets import preset_for
-    from latentlab.ui.training_request import default_run_dir
 
     preset = preset_for("digits")
     return replace(

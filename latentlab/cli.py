@@ -7,7 +7,6 @@ import json
 import signal
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 from latentlab import __version__
@@ -122,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="dcgan: skip the Fréchet distance and class census printed after every epoch",
     )
     run.add_argument("--preview-every", type=int, default=200, help="steps between previews")
-    run.add_argument("--out", help="run folder (default: runs/DATASET-MODEL-TIME)")
+    run.add_argument(
+        "--out", help="run folder (default: ~/LatentLab/runs/DATASET-MODEL-TIME, as the app's)"
+    )
     run.add_argument("--resume", metavar="CKPT", help="continue training from a checkpoint")
     train.set_defaults(run=run_train)
 
@@ -137,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_train(args: argparse.Namespace) -> int:
     from latentlab.data import DatasetError
+    from latentlab.jobs.training_request import default_run_dir
     from latentlab.training import CheckpointError, TrainingControl, load_checkpoint
     from latentlab.training.data_source import open_dataset, reopen_dataset
 
@@ -213,11 +215,6 @@ def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfi
     return model_config, train_config
 
 
-def default_run_dir(dataset: str, model: str) -> Path:
-    name = dataset.split(":", 1)[0].lower()
-    return Path("runs") / f"{name}-{model}-{datetime.now():%Y%m%d-%H%M%S}"
-
-
 def _train(
     model_config, train_config, dataset, info, run_dir, checkpoint, control, quality=True
 ) -> int:
@@ -256,7 +253,7 @@ def _train(
     last_preview: PreviewGrids | None = None
     finished: TrainingFinished | None = None
     try:
-        watch = _gan_watch(trainer, dataset, model_config, control) if quality else None
+        watch = _run_watch(trainer, dataset, control, judge_samples=quality)
         for record in trainer.run():
             if isinstance(record, StepProgress):
                 printer.step(record)
@@ -290,14 +287,13 @@ def _train(
     return 1 if finished.status == "failed" else 0
 
 
-def _gan_watch(trainer, dataset, model_config, control):
-    """For a GAN: warnings, and the Fréchet distance and class census after every epoch
-    (labelled data; the domain classifier is trained first unless it is cached)."""
-    from latentlab.training import GanRunWatch, prepare_quality_monitor
+def _run_watch(trainer, dataset, control, judge_samples: bool):
+    """``prepare_run_watch`` (the app's too), saying once when it trains the classifier."""
+    from latentlab.training import prepare_run_watch
 
-    if model_config.kind != "dcgan":
-        return None
-    steps = prepare_quality_monitor(dataset, should_stop=lambda: control.stop_requested)
+    steps = prepare_run_watch(
+        trainer, dataset, judge_samples=judge_samples, should_stop=lambda: control.stop_requested
+    )
     said = False
     try:
         while True:
@@ -306,10 +302,10 @@ def _gan_watch(trainer, dataset, model_config, control):
                 print("training the domain classifier that judges the samples (once per dataset)")
                 said = True
     except StopIteration as done:
-        monitor = done.value
-    if monitor is None and dataset.labels is None:
+        watch = done.value
+    if watch is not None and judge_samples and dataset.labels is None:
         print("no sample quality per epoch: the dataset has no labels to train a classifier on")
-    return GanRunWatch(lambda: trainer.model, monitor, model_config.gan_loss)
+    return watch
 
 
 def _stop_once(control, previous) -> None:

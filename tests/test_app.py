@@ -16,10 +16,10 @@ from PySide6.QtTest import QTest
 from trained_models import train_digits_gan
 
 from latentlab.config import ModelConfig, TrainConfig
+from latentlab.jobs.training_request import TrainingRequest
 from latentlab.latent import lerp
 from latentlab.projection import decode_latents
 from latentlab.ui.main_window import MainWindow
-from latentlab.ui.training_request import TrainingRequest
 
 
 def test_the_app_starts_on_the_welcome_page(window):
@@ -89,8 +89,8 @@ def test_one_click_digits_training_ends_with_a_map(qtbot, window, digits, monkey
     """Digits, the quickest run, to its end: 20 epochs, then "Done"."""
     from dataclasses import replace
 
+    from latentlab.jobs import training_request
     from latentlab.presets import preset_for
-    from latentlab.ui import training_request
 
     shipped = training_request.default_request
     preset = preset_for("digits")
@@ -393,8 +393,8 @@ def test_home_fits_the_map_whatever_dock_has_focus(qtbot, window, digits_checkpo
 
 
 def test_help_lists_every_shortcut_from_the_menus_and_a_getting_started_page(window):
+    from latentlab.jobs.training_request import default_runs_root
     from latentlab.ui.help_pages import shortcut_rows
-    from latentlab.ui.training_request import default_runs_root
 
     rows = {(name, keys) for _menu, name, keys in shortcut_rows(window.menuBar())}
     assert ("Reset map view", "Home") in rows

@@ -13,10 +13,10 @@ import pytest
 from gui_helpers import TIMEOUT, click_map, decoded_preview
 
 from latentlab.config import ModelConfig, TrainConfig
+from latentlab.jobs.training_request import TrainingRequest
 from latentlab.projection import FeatureSpaceProjection
 from latentlab.training import GanWarning
 from latentlab.training.classifier import predict_labels
-from latentlab.ui.training_request import TrainingRequest
 
 EPOCHS = 8
 

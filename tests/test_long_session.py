@@ -14,8 +14,8 @@ from trained_models import train_digits_gan
 
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.data import load_dataset
+from latentlab.jobs.training_request import TrainingRequest
 from latentlab.training import DatasetInfo, Trainer
-from latentlab.ui.training_request import TrainingRequest
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import torch
 from gui_helpers import TIMEOUT, click_map, decoded_preview
 from PySide6.QtWidgets import QMessageBox
 
-from latentlab.ui.jobs import AdapterRequest
+from latentlab.jobs.models import AdapterRequest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 

@@ -325,7 +325,8 @@ class Monkey:
     # -- dialogs answered from tmp_path ------------------------------------------------
 
     def _patch_dialogs(self, monkeypatch) -> None:
-        from latentlab.ui import adapter_dialog, training_dialog, training_request
+        from latentlab.jobs import training_request
+        from latentlab.ui import adapter_dialog, training_dialog
 
         def open_file(parent, caption="", folder="", file_filter="", *args, **kwargs):
             caption = str(caption).lower()
@@ -381,7 +382,7 @@ class Monkey:
         def short_run():
             """The one-click run, bounded: three epochs of a small model on the blobs."""
             from latentlab.config import ModelConfig, TrainConfig
-            from latentlab.ui.training_request import TrainingRequest
+            from latentlab.jobs.training_request import TrainingRequest
 
             self._training_runs += 1
             kind = str(self.choose(["vae", "vae", "ae", "dcgan"]))

@@ -117,7 +117,7 @@ def test_an_unexpected_error_while_opening_is_a_sentence_not_exception_text(
     def broken(*_args):
         raise KeyError("param_groups")
 
-    monkeypatch.setattr("latentlab.ui.jobs.open_model_job", broken)
+    monkeypatch.setattr("latentlab.jobs.models.open_model_job", broken)
     window.open_checkpoint(tmp_path / "x.safetensors")
     qtbot.waitUntil(lambda: "unexpected error" in window.last_error, timeout=TIMEOUT)
     assert "KeyError" in window.last_error and "'param_groups'" not in window.last_error

@@ -13,14 +13,14 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from latentlab.config import ModelConfig, TrainConfig
-from latentlab.presets import preset_for
-from latentlab.ui.training_dialog import TrainingDialog
-from latentlab.ui.training_request import (
+from latentlab.jobs.training_request import (
     TrainingRequest,
     default_request,
     default_run_dir,
     parse_learning_rate,
 )
+from latentlab.presets import preset_for
+from latentlab.ui.training_dialog import TrainingDialog
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
@@ -296,7 +296,7 @@ def test_built_in_source_offers_the_shipped_sets_and_digits(dialog):
 def _pretend_torchvision(monkeypatch, installed: bool) -> None:
     import importlib.util
 
-    from latentlab.ui import training_request
+    from latentlab.jobs import training_request
 
     real = importlib.util.find_spec
 
@@ -382,13 +382,13 @@ def test_the_dialog_remembers_the_last_run_across_restarts(qtbot, tmp_path, monk
 
 @pytest.mark.parametrize("stored", ["", "not json", '{"dataset_spec": 3}', '{"model_config": []}'])
 def test_an_unreadable_remembered_run_starts_from_the_default(stored):
-    from latentlab.ui.training_request import request_from_json
+    from latentlab.jobs.training_request import request_from_json
 
     assert request_from_json(stored) is None
 
 
 def test_a_remembered_run_round_trips():
-    from latentlab.ui.training_request import request_from_json, request_to_json
+    from latentlab.jobs.training_request import request_from_json, request_to_json
 
     request = default_request()
     assert request_from_json(request_to_json(request)) == request

@@ -1,63 +1,44 @@
-"""Maps from latent space to the 2-D plane and back, and the latent codes they draw."""
+"""Maps from latent space to the 2-D plane and back, and the latent codes they draw.
 
-from latentlab.projection.feature_space import FeatureSpaceProjection
-from latentlab.projection.latent_cloud import (
-    PRIOR_SOURCE,
-    Featurize,
-    LatentCloud,
-    decode_latents,
-    encode_dataset,
-    sample_prior,
-)
-from latentlab.projection.latent_map import InverseMethod, LatentMapData, MapQuality
-from latentlab.projection.learned_inverse import InverseFitProgress, LearnedInverse
-from latentlab.projection.linear import IdentityProjection, PCAProjection, fit_projection
-from latentlab.projection.neighbours import NeighbourInverse
-from latentlab.projection.pipeline import (
-    MapFinished,
-    MapReady,
-    build_map,
-    map_steps,
-    map_trustworthiness,
-    project_cloud,
-    provisional_map,
-)
-from latentlab.projection.round_trip import RoundTripError, latent_spread
-from latentlab.projection.tsne import (
-    EmbeddingProjection,
-    ProjectionProgress,
-    TSNEProjection,
-    run_tsne,
-)
+Names are imported on first use (PEP 562): most need torch, scikit-learn or openTSNE, which the
+app loads behind its window, while its map widget already uses ``hover_index``.
+"""
 
-__all__ = [
-    "PRIOR_SOURCE",
-    "EmbeddingProjection",
-    "FeatureSpaceProjection",
-    "Featurize",
-    "IdentityProjection",
-    "InverseFitProgress",
-    "InverseMethod",
-    "LatentCloud",
-    "LatentMapData",
-    "LearnedInverse",
-    "MapFinished",
-    "MapQuality",
-    "MapReady",
-    "NeighbourInverse",
-    "PCAProjection",
-    "ProjectionProgress",
-    "RoundTripError",
-    "TSNEProjection",
-    "build_map",
-    "decode_latents",
-    "encode_dataset",
-    "fit_projection",
-    "latent_spread",
-    "map_steps",
-    "map_trustworthiness",
-    "project_cloud",
-    "provisional_map",
-    "run_tsne",
-    "sample_prior",
-]
+from __future__ import annotations
+
+from latentlab.lazy_exports import lazy_getattr
+
+_EXPORTS = {
+    "FeatureSpaceProjection": "feature_space",
+    "PRIOR_SOURCE": "latent_cloud",
+    "Featurize": "latent_cloud",
+    "LatentCloud": "latent_cloud",
+    "decode_latents": "latent_cloud",
+    "encode_dataset": "latent_cloud",
+    "sample_prior": "latent_cloud",
+    "InverseMethod": "latent_map",
+    "LatentMapData": "latent_map",
+    "MapQuality": "latent_map",
+    "InverseFitProgress": "learned_inverse",
+    "LearnedInverse": "learned_inverse",
+    "IdentityProjection": "linear",
+    "PCAProjection": "linear",
+    "fit_projection": "linear",
+    "NeighbourInverse": "neighbours",
+    "MapFinished": "pipeline",
+    "MapReady": "pipeline",
+    "build_map": "pipeline",
+    "map_steps": "pipeline",
+    "map_trustworthiness": "pipeline",
+    "project_cloud": "pipeline",
+    "provisional_map": "pipeline",
+    "RoundTripError": "round_trip",
+    "latent_spread": "round_trip",
+    "EmbeddingProjection": "tsne",
+    "ProjectionProgress": "tsne",
+    "TSNEProjection": "tsne",
+    "run_tsne": "tsne",
+}
+
+__all__ = list(_EXPORTS)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

@@ -23,6 +23,7 @@ _EXPORTS = {
     "GanWarning": "gan_monitor",
     "SampleCensus": "gan_monitor",
     "prepare_quality_monitor": "gan_monitor",
+    "prepare_run_watch": "gan_monitor",
     "describe_device": "device",
     "pick_device": "device",
     "CheckpointSaved": "records",

@@ -327,6 +327,26 @@ def prepare_quality_monitor(
     return GanQualityMonitor(classifier, dataset, samples=samples)
 
 
+def prepare_run_watch(
+    trainer: Any,
+    dataset: ImageSet,
+    *,
+    judge_samples: bool = True,
+    should_stop: Callable[[], bool] | None = None,
+) -> Generator[ClassifierProgress, None, GanRunWatch | None]:
+    """What watches a run (the app's training job and ``latentlab train`` alike): for a GAN,
+    its warnings and, with ``judge_samples`` and labelled data, the Fréchet distance and class
+    census after every epoch (the domain classifier is trained first unless it is cached,
+    yielding its progress); None for the other models."""
+    config = trainer.model_config
+    if config.kind != "dcgan":
+        return None
+    monitor = None
+    if judge_samples:
+        monitor = yield from prepare_quality_monitor(dataset, should_stop=should_stop)
+    return GanRunWatch(lambda: trainer.model, monitor, config.gan_loss)
+
+
 def _effective_count(shares: np.ndarray) -> float:
     p = np.asarray(shares, dtype=np.float64)
     p = p[p > 0]

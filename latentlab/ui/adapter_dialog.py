@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6 import QtWidgets
 
 from latentlab.data import default_data_root
-from latentlab.ui.jobs import AdapterRequest
+from latentlab.jobs.models import AdapterRequest
 
 DATASET_CHOICES = (
     ("", "None: map samples from the prior"),

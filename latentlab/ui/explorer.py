@@ -14,10 +14,10 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 
 from latentlab.image_tiles import tile_images
+from latentlab.jobs.maps import MapPoints
 from latentlab.session import ExplorerState, ModelSwitch, Preview
 from latentlab.ui.classifier_service import ClassifierService, same_dataset
 from latentlab.ui.decoder import DecodeResult, LatestRequestDecoder
-from latentlab.ui.jobs import MapPoints
 from latentlab.ui.map_controller import MapController
 from latentlab.ui.placement_refiner import PlacementRefiner
 

@@ -11,7 +11,7 @@ import html
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenuBar, QTextBrowser, QVBoxLayout
 
-from latentlab.ui.training_request import default_runs_root
+from latentlab.jobs.training_request import default_runs_root
 
 MAP_GESTURES = (
     ("Left click or press, anywhere", "decode that place into the Preview"),

@@ -14,9 +14,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from latentlab.error_text import user_message
+from latentlab.jobs.latents import EncodedImage, encode_image_job
 from latentlab.ui.background import start_job
-from latentlab.ui.error_text import user_message
-from latentlab.ui.latent_jobs import EncodedImage, encode_image_job
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 PNG_FILTER = "PNG (*.png)"

@@ -12,8 +12,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from latentlab.projection.hover_index import HoverIndex
 from latentlab.ui.map_grid import GridItem
-from latentlab.ui.map_hover import HoverIndex
 from latentlab.ui.map_layers import MapOverlays
 from latentlab.ui.map_legend import MapLegend
 from latentlab.ui.map_points import (

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
+from latentlab.error_text import user_message
 from latentlab.session import ExplorerState
 from latentlab.training.bundled import BUNDLED_MODELS
 from latentlab.ui.arithmetic_dock import ArithmeticDock
 from latentlab.ui.background import start_job, wait_for_jobs
-from latentlab.ui.error_text import user_message
 from latentlab.ui.explorer import Explorer
 from latentlab.ui.interpolation_dock import InterpolationDock
 from latentlab.ui.items_dock import ItemsDock
@@ -122,8 +122,10 @@ class MainWindow(QMainWindow):
             import torch._dynamo  # noqa: F401
 
             import latentlab.projection
-            import latentlab.training.trainer  # noqa: F401
+            import latentlab.training.trainer
 
+            for name in latentlab.projection.__all__:  # its names load on first use: now
+                getattr(latentlab.projection, name)
             self.torch_ready.emit()  # queued to the GUI thread
 
         threading.Thread(target=load, name="import torch", daemon=True).start()
@@ -148,13 +150,13 @@ class MainWindow(QMainWindow):
 
     def quick_train(self) -> None:
         """One click: a VAE on the shipped MNIST subset with its preset."""
-        from latentlab.ui.training_request import default_request
+        from latentlab.jobs.training_request import default_request
 
         self.start_training(default_request())
 
     def new_training(self) -> None:
+        from latentlab.jobs.training_request import request_from_json, request_to_json
         from latentlab.ui.training_dialog import TrainingDialog
-        from latentlab.ui.training_request import request_from_json, request_to_json
 
         remembered = request_from_json(self.settings.value(LAST_REQUEST_KEY, ""))
         dialog = TrainingDialog(self, initial=remembered)
@@ -183,7 +185,7 @@ class MainWindow(QMainWindow):
         """Open a checkpoint on a worker; the map fills when it has been encoded. Files the
         checkpoint names as its data are read only after the user said yes to them;
         ``dataset_spec`` maps it on data the user picked instead."""
-        from latentlab.ui.jobs import open_model_job
+        from latentlab.jobs.models import open_model_job
 
         path = str(path)
         if not self._torch_loaded:
@@ -258,7 +260,7 @@ class MainWindow(QMainWindow):
     def open_adapter(self, request: Any) -> None:
         """Open a model trained elsewhere through an adapter, on a worker. What the adapter
         cannot tell (the latent size, the decoder's output range) is asked here."""
-        from latentlab.ui.jobs import open_adapter_job
+        from latentlab.jobs.models import open_adapter_job
 
         self.status.showMessage(f"Opening {request.weights_path} through its adapter…")
         start_job(

@@ -16,8 +16,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from latentlab.config import ProjectionConfig
+from latentlab.jobs.maps import PRIOR_SAMPLES, CloudEncoded, MapPoints, map_job
 from latentlab.ui.background import start_job
-from latentlab.ui.jobs import PRIOR_SAMPLES, CloudEncoded, MapPoints, map_job
 from latentlab.ui.point_animation import PointAnimation
 
 STREAM_GLIDE_MS = 240  # about one t-SNE step: the points keep moving between steps

@@ -6,8 +6,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from latentlab.jobs.maps import placement_job
 from latentlab.ui.background import start_job
-from latentlab.ui.jobs import placement_job
 
 
 class PlacementRefiner(QObject):

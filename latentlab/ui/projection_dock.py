@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab.config import ProjectionConfig
-from latentlab.ui.jobs import PRIOR_SAMPLES
+from latentlab.jobs.maps import PRIOR_SAMPLES
 from latentlab.ui.scrolling import scrollable
 
 METHODS = (("PCA", "pca"), ("t-SNE", "tsne"))

@@ -7,9 +7,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from latentlab.jobs.training import ModelSnapshot, RunStarted, training_job
+from latentlab.jobs.training_request import TrainingRequest
 from latentlab.ui.background import dedicated_pool, start_job
-from latentlab.ui.jobs import ModelSnapshot, RunStarted, training_job
-from latentlab.ui.training_request import TrainingRequest
 
 
 class TrainingController(QObject):

@@ -18,9 +18,7 @@ from latentlab.config import MAX_LATENT_DIM, MIN_LATENT_DIM, ConfigError, ModelC
 from latentlab.data import default_data_root
 from latentlab.data.catalog import SOURCES as DATASETS
 from latentlab.data.load import BUNDLED_SETS
-from latentlab.presets import preset_for
-from latentlab.training.objectives import DEFAULT_LEARNING_RATES
-from latentlab.ui.training_request import (
+from latentlab.jobs.training_request import (
     DEFAULT_DATASET,
     TrainingRequest,
     absolute_path,
@@ -34,6 +32,8 @@ from latentlab.ui.training_request import (
     parse_learning_rate,
     run_dir_problem,
 )
+from latentlab.presets import preset_for
+from latentlab.training.objectives import DEFAULT_LEARNING_RATES
 
 SOURCE_CHOICES = (
     ("builtin", "Built in (no download)"),

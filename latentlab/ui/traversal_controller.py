@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject
 
+from latentlab.jobs.latents import posterior_log_variances
 from latentlab.latent.traversal import (
     MAX_DIMENSION_SLIDERS,
     TraversalAxes,
@@ -20,7 +21,6 @@ from latentlab.latent.traversal import (
     principal_axes,
 )
 from latentlab.ui.background import start_job
-from latentlab.ui.latent_jobs import posterior_log_variances
 from latentlab.ui.traversal_dock import TraversalDock
 
 PRINCIPAL_DIRECTIONS = 10
