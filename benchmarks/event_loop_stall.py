@@ -358,7 +358,7 @@ def idle_phase(window: Any, seconds: float, slots: SlotTimer) -> dict[str, Any]:
 def with_training_threads(threads: int | None) -> Any:
     """Make the app's training job call torch.set_num_threads(threads) on its own thread
     first (None: leave PyTorch's default). Returns an undo function."""
-    import latentlab.ui.training_controller as controller
+    import latentlab.ui.training.training_controller as controller
 
     original = controller.training_job
     if threads is None:

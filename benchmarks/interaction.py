@@ -593,7 +593,7 @@ def in_app_pan_zoom(app: Any, window: Any, frames: int) -> dict[str, Any]:
 def latent_map_table(app: Any, sizes: list[int], frames: int, runs: int) -> list[dict]:
     """map_frame_time's LatentMap (default renderer) and plain-ScatterPlotItem reference,
     ``runs`` times per size; medians over runs."""
-    from latentlab.ui.map_points import DEFAULT_RASTER_THRESHOLD
+    from latentlab.ui.map.map_points import DEFAULT_RASTER_THRESHOLD
 
     rows = []
     for n in sizes:

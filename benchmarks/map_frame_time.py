@@ -28,8 +28,8 @@ import PySide6
 from PySide6 import QtCore, QtWidgets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from latentlab.ui.latent_map import LatentMap
-from latentlab.ui.map_points import DEFAULT_RASTER_THRESHOLD, MARKER_SIZE
+from latentlab.ui.map.latent_map import LatentMap
+from latentlab.ui.map.map_points import DEFAULT_RASTER_THRESHOLD, MARKER_SIZE
 
 WINDOW = (800, 600)
 WARMUP = 3

@@ -218,8 +218,9 @@ def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfi
 def _train(
     model_config, train_config, dataset, info, run_dir, checkpoint, control, quality=True
 ) -> int:
-    from latentlab.cli_progress import ProgressPrinter, format_duration, format_losses
+    from latentlab.cli_progress import ProgressPrinter
     from latentlab.png_files import write_png
+    from latentlab.record_text import format_duration, format_losses
     from latentlab.training import (
         EpochFinished,
         PreviewGrids,

@@ -5,18 +5,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from latentlab.record_text import format_duration, format_losses
 from latentlab.training import EpochFinished, StepProgress
-
-
-def format_duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-def format_losses(losses: dict[str, float]) -> str:
-    return "  ".join(f"{name} {value:.4g}" for name, value in losses.items())
 
 
 class ProgressPrinter:

@@ -394,7 +394,7 @@ def test_home_fits_the_map_whatever_dock_has_focus(qtbot, window, digits_checkpo
 
 def test_help_lists_every_shortcut_from_the_menus_and_a_getting_started_page(window):
     from latentlab.jobs.training_request import default_runs_root
-    from latentlab.ui.help_pages import shortcut_rows
+    from latentlab.ui.dialogs.help_pages import shortcut_rows
 
     rows = {(name, keys) for _menu, name, keys in shortcut_rows(window.menuBar())}
     assert ("Reset map view", "Home") in rows

@@ -60,3 +60,21 @@ def test_the_window_comes_up_before_torch_is_imported():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ui_holds_only_qt_code_by_rooms():
+    """Qt-free code lives in the core (jobs/, session/, ...), not in ui/; ui/ is rooms by
+    feature, each saying what lives there; nothing in ui/ reaches into the CLI."""
+    ui = Path(__file__).resolve().parents[1] / "latentlab" / "ui"
+    qt = ("PySide6", "pyqtgraph", "superqt")
+    for path in ui.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if path.name == "__init__.py":
+            assert text.lstrip().startswith('"""'), f"{path} says nothing of its room"
+            continue
+        imports = [line for line in text.splitlines() if "import " in line]
+        assert any(name in line for line in imports for name in qt), f"{path} has no Qt"
+        assert not any("latentlab.cli" in line for line in imports), f"{path} imports the CLI"
+    rooms = [p for p in ui.iterdir() if p.is_dir() and p.name != "__pycache__"]
+    assert len(rooms) >= 5
+    assert len(list(ui.glob("*.py"))) <= 12, "ui/'s top level is for the window's own parts"

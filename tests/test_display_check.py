@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from latentlab.ui import display_check
-from latentlab.ui.display_check import import_error_message, launch_problem
+from latentlab import display_check
+from latentlab.display_check import import_error_message, launch_problem
 
 LDD_OUTPUT = """\
 \tlinux-vdso.so.1 (0x00007ffd)

@@ -14,7 +14,7 @@ from PySide6 import QtCore
 
 from latentlab.latent.interpolation import lerp, slerp
 from latentlab.session.keypoints import PATH_SAMPLES
-from latentlab.ui.interpolation_dock import NEEDS_ENDPOINTS, InterpolationDock
+from latentlab.ui.interpolation.interpolation_dock import NEEDS_ENDPOINTS, InterpolationDock
 
 TIMEOUT = 2000
 D = 8

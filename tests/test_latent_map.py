@@ -13,8 +13,8 @@ import pytest
 from PySide6 import QtCore, QtGui
 from PySide6.QtTest import QTest
 
-from latentlab.ui.latent_map import LatentMap
-from latentlab.ui.map_raster import rasterise
+from latentlab.ui.map.latent_map import LatentMap
+from latentlab.ui.map.map_raster import rasterise
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 RIGHT = QtCore.Qt.MouseButton.RightButton

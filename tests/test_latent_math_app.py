@@ -299,7 +299,7 @@ def test_a_large_latent_file_is_read_on_a_worker_and_still_opens(qtbot, opened, 
     """#22: 10^6 frames froze the GUI thread for 17 s. A big but valid strip is read on a
     worker (files beyond the limits are refused before they become arrays: test_provenance)."""
     from latentlab.latent.provenance import Provenance, save_png_with_provenance
-    from latentlab.ui.latent_files import LARGE_LATENT_FILE
+    from latentlab.ui.latent.latent_files import LARGE_LATENT_FILE
 
     window = opened
     dim = window.explorer.model.latent_dim

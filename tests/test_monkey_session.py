@@ -326,7 +326,8 @@ class Monkey:
 
     def _patch_dialogs(self, monkeypatch) -> None:
         from latentlab.jobs import training_request
-        from latentlab.ui import adapter_dialog, training_dialog
+        from latentlab.ui.dialogs import adapter_dialog
+        from latentlab.ui.training import training_dialog
 
         def open_file(parent, caption="", folder="", file_filter="", *args, **kwargs):
             caption = str(caption).lower()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from latentlab.ui.pixel_view import PixelView, fit
+from latentlab.ui.widgets.pixel_view import PixelView, fit
 
 
 @pytest.mark.parametrize(

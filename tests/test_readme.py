@@ -84,7 +84,7 @@ def test_the_set_up_commands_are_what_ci_runs():
 def expression_examples() -> list[str]:
     """The code spans of the README's "for example" expressions and the Getting started
     page's."""
-    from latentlab.ui.help_pages import getting_started_html
+    from latentlab.ui.dialogs.help_pages import getting_started_html
 
     bullet = README[README.index("- **Expressions.**") :]
     sentence = bullet[: bullet.index("Supported are")]

@@ -20,7 +20,7 @@ from latentlab.jobs.training_request import (
     parse_learning_rate,
 )
 from latentlab.presets import preset_for
-from latentlab.ui.training_dialog import TrainingDialog
+from latentlab.ui.training.training_dialog import TrainingDialog
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 

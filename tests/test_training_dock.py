@@ -16,7 +16,7 @@ from latentlab.training.records import (
     StepProgress,
     TrainingFinished,
 )
-from latentlab.ui.training_dock import TrainingDock
+from latentlab.ui.training.training_dock import TrainingDock
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 VAE_LOSSES = ("total", "reconstruction", "kl")

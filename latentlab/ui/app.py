@@ -19,7 +19,7 @@ def prepare_environment() -> None:
 def run_app(checkpoint: str | None = None, argv: list[str] | None = None) -> int:
     """Show the main window at once, load PyTorch behind it, open ``checkpoint`` if given."""
     prepare_environment()
-    from latentlab.ui.display_check import import_error_message, launch_problem
+    from latentlab.display_check import import_error_message, launch_problem
 
     problem = launch_problem()
     if problem:

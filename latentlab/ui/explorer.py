@@ -18,8 +18,8 @@ from latentlab.jobs.maps import MapPoints
 from latentlab.session import ExplorerState, ModelSwitch, Preview
 from latentlab.ui.classifier_service import ClassifierService, same_dataset
 from latentlab.ui.decoder import DecodeResult, LatestRequestDecoder
-from latentlab.ui.map_controller import MapController
-from latentlab.ui.placement_refiner import PlacementRefiner
+from latentlab.ui.map.map_controller import MapController
+from latentlab.ui.map.placement_refiner import PlacementRefiner
 
 BACKDROP_TILES = 12  # tiles along the longer side of the visible region
 

@@ -23,21 +23,21 @@ from PySide6.QtWidgets import (
 from latentlab.error_text import user_message
 from latentlab.session import ExplorerState
 from latentlab.training.bundled import BUNDLED_MODELS
-from latentlab.ui.arithmetic_dock import ArithmeticDock
 from latentlab.ui.background import start_job, wait_for_jobs
 from latentlab.ui.explorer import Explorer
-from latentlab.ui.interpolation_dock import InterpolationDock
-from latentlab.ui.items_dock import ItemsDock
-from latentlab.ui.latent_files import LatentFiles
-from latentlab.ui.latent_map import LatentMap
-from latentlab.ui.latent_workbench import LatentWorkbench
+from latentlab.ui.interpolation.interpolation_dock import InterpolationDock
+from latentlab.ui.latent.arithmetic_dock import ArithmeticDock
+from latentlab.ui.latent.items_dock import ItemsDock
+from latentlab.ui.latent.latent_files import LatentFiles
+from latentlab.ui.latent.latent_workbench import LatentWorkbench
+from latentlab.ui.latent.traversal_controller import TraversalController
+from latentlab.ui.latent.traversal_dock import TraversalDock
+from latentlab.ui.map.latent_map import LatentMap
+from latentlab.ui.map.projection_dock import ProjectionDock
 from latentlab.ui.metrics_dock import MetricsDock
 from latentlab.ui.preview_dock import PreviewDock
-from latentlab.ui.projection_dock import ProjectionDock
-from latentlab.ui.training_controller import TrainingController
-from latentlab.ui.training_dock import TrainingDock
-from latentlab.ui.traversal_controller import TraversalController
-from latentlab.ui.traversal_dock import TraversalDock
+from latentlab.ui.training.training_controller import TrainingController
+from latentlab.ui.training.training_dock import TrainingDock
 from latentlab.ui.welcome_page import WelcomePage
 
 CHECKPOINT_FILTER = "LatentLab checkpoints (*.safetensors);;All files (*)"
@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
 
     def new_training(self) -> None:
         from latentlab.jobs.training_request import request_from_json, request_to_json
-        from latentlab.ui.training_dialog import TrainingDialog
+        from latentlab.ui.training.training_dialog import TrainingDialog
 
         remembered = request_from_json(self.settings.value(LAST_REQUEST_KEY, ""))
         dialog = TrainingDialog(self, initial=remembered)
@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
         self.open_checkpoint(self._opened_checkpoint, dataset_spec=spec)
 
     def ask_open_adapter(self) -> None:
-        from latentlab.ui.adapter_dialog import AdapterDialog
+        from latentlab.ui.dialogs.adapter_dialog import AdapterDialog
 
         if not self._torch_loaded:
             self.show_error("Still starting", "PyTorch is loading; try again in a moment.")
@@ -365,12 +365,12 @@ class MainWindow(QMainWindow):
         self.error_box.open()
 
     def show_getting_started(self) -> None:
-        from latentlab.ui.help_pages import HelpDialog, getting_started_html
+        from latentlab.ui.dialogs.help_pages import HelpDialog, getting_started_html
 
         self._show_help(HelpDialog("Getting started", getting_started_html(), self))
 
     def show_shortcuts(self) -> None:
-        from latentlab.ui.help_pages import HelpDialog, shortcuts_html
+        from latentlab.ui.dialogs.help_pages import HelpDialog, shortcuts_html
 
         self._show_help(HelpDialog("Keyboard shortcuts", shortcuts_html(self.menuBar()), self))
 
@@ -381,7 +381,7 @@ class MainWindow(QMainWindow):
         dialog.show()
 
     def show_about(self) -> None:
-        from latentlab.ui.about import about_text
+        from latentlab.ui.dialogs.about import about_text
 
         QMessageBox.about(self, "About LatentLab", about_text())
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab.ui.background import start_job
-from latentlab.ui.scrolling import scrollable
+from latentlab.ui.widgets.scrolling import scrollable
 
 PHASES = {
     "likelihood": "Likelihood bounds",

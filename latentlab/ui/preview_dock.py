@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latentlab.ui.elided_label import ElidedLabel
-from latentlab.ui.pixel_view import PixelView
-from latentlab.ui.scrolling import scrollable
+from latentlab.ui.widgets.elided_label import ElidedLabel
+from latentlab.ui.widgets.pixel_view import PixelView
+from latentlab.ui.widgets.scrolling import scrollable
 
 LAST_HOVERED = "Last hovered: "
 

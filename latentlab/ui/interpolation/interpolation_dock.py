@@ -18,11 +18,11 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from latentlab.latent.export import save_morph_gif, save_strip_png, scale_for_min_side
 from latentlab.latent.interpolation import INTERPOLATIONS, interpolate_path, path_frames
 from latentlab.session.keypoints import Keypoints, keypoint_label
-from latentlab.ui.interpolation_keypoints import KeypointList
-from latentlab.ui.interpolation_views import FrameStrip
-from latentlab.ui.pixel_view import PixelView
-from latentlab.ui.scrolling import scrollable
-from latentlab.ui.sections import section_title
+from latentlab.ui.interpolation.interpolation_keypoints import KeypointList
+from latentlab.ui.interpolation.interpolation_views import FrameStrip
+from latentlab.ui.widgets.pixel_view import PixelView
+from latentlab.ui.widgets.scrolling import scrollable
+from latentlab.ui.widgets.sections import section_title
 
 SLIDER_STEPS = 1000
 DEFAULT_FRAMES = 8

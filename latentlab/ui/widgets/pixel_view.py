@@ -13,7 +13,7 @@ import math
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from latentlab.ui.images import array_to_qimage
+from latentlab.ui.widgets.images import array_to_qimage
 
 DARK_BACKDROP = QtGui.QColor("#2b2b2b")
 _DARK_INK = "#b4b4b4"  # placeholder text on the dark backdrop

@@ -6,8 +6,8 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from latentlab.session.keypoints import Keypoint, keypoint_label
-from latentlab.ui.elided_label import ElidedLabel
-from latentlab.ui.images import array_to_pixmap
+from latentlab.ui.widgets.elided_label import ElidedLabel
+from latentlab.ui.widgets.images import array_to_pixmap
 
 THUMB_PX = 40
 ROW_SPACING = 2

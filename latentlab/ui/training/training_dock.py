@@ -11,17 +11,17 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from latentlab.cli_progress import format_duration
+from latentlab.record_text import format_duration
 from latentlab.training.records import (
     EpochFinished,
     PreviewGrids,
     StepProgress,
     TrainingFinished,
 )
-from latentlab.ui.loss_plot import LossPlot
-from latentlab.ui.sample_quality_panel import SampleQualityPanel
-from latentlab.ui.scrolling import minimum_height_for_width, scrollable
-from latentlab.ui.training_preview import PreviewPanel
+from latentlab.ui.training.loss_plot import LossPlot
+from latentlab.ui.training.sample_quality_panel import SampleQualityPanel
+from latentlab.ui.training.training_preview import PreviewPanel
+from latentlab.ui.widgets.scrolling import minimum_height_for_width, scrollable
 
 STATES = ("idle", "running", "paused", "finished")
 _FAILED_INK = "#c62828"

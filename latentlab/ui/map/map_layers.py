@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from latentlab.ui.map_points import InertScatterPlotItem
+from latentlab.ui.map.map_points import InertScatterPlotItem
 
 Z_BACKDROP = -100.0
 Z_PATH = 50.0

@@ -12,8 +12,8 @@ import math
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from latentlab.ui.images import array_to_qimage
-from latentlab.ui.pixel_view import fit
+from latentlab.ui.widgets.images import array_to_qimage
+from latentlab.ui.widgets.pixel_view import fit
 
 _MARKER = QtGui.QColor(214, 39, 40)  # the map's "you are here" red (map_layers.ACCENT)
 STRIP_GAP_PX = 3

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from latentlab.config import ProjectionConfig
 from latentlab.jobs.maps import PRIOR_SAMPLES
-from latentlab.ui.scrolling import scrollable
+from latentlab.ui.widgets.scrolling import scrollable
 
 METHODS = (("PCA", "pca"), ("t-SNE", "tsne"))
 SPACES = (("Latent codes z", "latent"), ("Image features", "features"))

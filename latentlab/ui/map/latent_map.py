@@ -13,17 +13,17 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from latentlab.projection.hover_index import HoverIndex
-from latentlab.ui.map_grid import GridItem
-from latentlab.ui.map_layers import MapOverlays
-from latentlab.ui.map_legend import MapLegend
-from latentlab.ui.map_points import (
+from latentlab.ui.map.map_grid import GridItem
+from latentlab.ui.map.map_layers import MapOverlays
+from latentlab.ui.map.map_legend import MapLegend
+from latentlab.ui.map.map_points import (
     DEFAULT_RASTER_THRESHOLD,
     PointsLayer,
     class_names_or_default,
     make_value_colouring,
 )
-from latentlab.ui.map_selection import MapSelection
-from latentlab.ui.map_viewbox import MapViewBox
+from latentlab.ui.map.map_selection import MapSelection
+from latentlab.ui.map.map_viewbox import MapViewBox
 
 HOVER_RADIUS_PX = 8.0
 HOVER_RATE_HZ = 60

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from latentlab.ui.pixel_view import PixelView
+from latentlab.ui.widgets.pixel_view import PixelView
 
 _CAPTION_STYLE = "color: #707070;"
 

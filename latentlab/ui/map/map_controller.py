@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from latentlab.config import ProjectionConfig
 from latentlab.jobs.maps import PRIOR_SAMPLES, CloudEncoded, MapPoints, map_job
 from latentlab.ui.background import start_job
-from latentlab.ui.point_animation import PointAnimation
+from latentlab.ui.map.point_animation import PointAnimation
 
 STREAM_GLIDE_MS = 240  # about one t-SNE step: the points keep moving between steps
 EPOCH_GLIDE_MS = 450  # from one epoch's map to another's

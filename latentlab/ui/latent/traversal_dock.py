@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from latentlab.ui.scrolling import scrollable
+from latentlab.ui.widgets.scrolling import scrollable
 
 STEPS_PER_STD = 20
 RANGE_STD = 3.0

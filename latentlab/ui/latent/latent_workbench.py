@@ -24,8 +24,8 @@ from latentlab.latent.attributes import (
 from latentlab.latent.expression import ExpressionError, evaluate_expression, parse_expression
 from latentlab.latent.items import LatentItem
 from latentlab.session import ModelSwitch
-from latentlab.ui.arithmetic_dock import PREVIEW, REST, ArithmeticDock
-from latentlab.ui.items_dock import ItemsDock
+from latentlab.ui.latent.arithmetic_dock import PREVIEW, REST, ArithmeticDock
+from latentlab.ui.latent.items_dock import ItemsDock
 
 STRIP_FRAMES = 7
 CLASS_PREFIX = "class: "

@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore
 
 from latentlab.latent.selection import points_in_polygon, points_in_rectangle, simplify_lasso
-from latentlab.ui.map_points import InertScatterPlotItem, PointsLayer
+from latentlab.ui.map.map_points import InertScatterPlotItem, PointsLayer
 
 SELECTION_TOOLS = ("click", "rectangle", "lasso")
 Z_SELECTION = 55.0  # above the points and the path, under named extra points

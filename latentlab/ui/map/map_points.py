@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from latentlab.ui.map_colours import (
+from latentlab.ui.map.map_colours import (
     MISSING_VALUE_COLOUR,
     UNLABELLED_COLOUR,
     categorical_colours,
@@ -24,7 +24,7 @@ from latentlab.ui.map_colours import (
     sequential_lut,
     value_indices,
 )
-from latentlab.ui.map_raster import RasterScatterItem
+from latentlab.ui.map.map_raster import RasterScatterItem
 
 # Chosen with benchmarks/map_frame_time.py (2-core software raster, 800x600):
 # the scatter items cost ~3 ms + ~0.15 ms per 1,000 points per frame, the raster

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from latentlab.ui.interpolation_views import FrameStrip
-from latentlab.ui.scrolling import scrollable
-from latentlab.ui.sections import section_title
+from latentlab.ui.interpolation.interpolation_views import FrameStrip
+from latentlab.ui.widgets.scrolling import scrollable
+from latentlab.ui.widgets.sections import section_title
 
 STRENGTH_STEPS_PER_UNIT = 20  # slider ticks per unit of strength: 0.05 steps
 STRENGTH_LIMIT = 3.0

@@ -21,7 +21,7 @@ from latentlab.latent.traversal import (
     principal_axes,
 )
 from latentlab.ui.background import start_job
-from latentlab.ui.traversal_dock import TraversalDock
+from latentlab.ui.latent.traversal_dock import TraversalDock
 
 PRINCIPAL_DIRECTIONS = 10
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from latentlab.ui.images import array_to_qimage
+from latentlab.ui.widgets.images import array_to_qimage
 
 TOOL_TITLES = (
     ("click", "Click", "Left drag scrubs the decoded place (ctrl-click still picks points)"),

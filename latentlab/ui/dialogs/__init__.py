@@ -1,0 +1,1 @@
+"""Dialogs that stand alone: opening a model through an adapter, Help pages, About."""

@@ -1,0 +1,3 @@
+"""Latent math in the app: the Items dock (selection tools, groups, kept latents), the Latent
+math dock (expressions, attribute vectors), traversals, and encoding or reopening files.
+"""

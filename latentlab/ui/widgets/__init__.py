@@ -1,0 +1,3 @@
+"""Small widgets and helpers the rooms share: image views, elided labels, scroll areas,
+collapsible sections, numpy images to QImage.
+"""
