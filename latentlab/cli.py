@@ -12,13 +12,13 @@ from pathlib import Path
 from latentlab import __version__
 from latentlab.config import (
     ARCHITECTURES,
-    GAN_LOSSES,
     LEARNING_RATE_SCHEDULES,
     MODEL_KINDS,
     ConfigError,
     ModelConfig,
     TrainConfig,
 )
+from latentlab.gan_losses import GAN_LOSSES
 
 SUBCOMMANDS = ("train", "eval", "info")
 DEFAULT_DATASET = "digits"  # what `latentlab train` trains on when no --dataset is given
@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="VAE: ramp the KL weight from 0 to beta over this many epochs",
     )
-    model.add_argument("--gan-loss", default="non-saturating", choices=GAN_LOSSES)
+    model.add_argument("--gan-loss", default="non-saturating", choices=GAN_LOSSES.names())
     run = train.add_argument_group("training")
     run.add_argument("--epochs", type=int, help="default: per dataset")
     run.add_argument("--batch-size", type=int, help="default: per dataset")

@@ -14,16 +14,17 @@ import typing
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from latentlab.gan_losses import GAN_LOSSES
+
 ModelKind = Literal["ae", "vae", "dcgan"]
 Architecture = Literal["conv", "mlp"]
-GanLoss = Literal["non-saturating", "minimax"]
+GanLoss = str  # a name in latentlab.gan_losses.GAN_LOSSES
 ProjectionMethod = Literal["pca", "tsne"]
 MapSpace = Literal["latent", "features"]
 LearningRateSchedule = Literal["constant", "cosine"]
 
 MODEL_KINDS: tuple[str, ...] = ("ae", "vae", "dcgan")
 ARCHITECTURES: tuple[str, ...] = ("conv", "mlp")
-GAN_LOSSES: tuple[str, ...] = ("non-saturating", "minimax")
 PROJECTION_METHODS: tuple[str, ...] = ("pca", "tsne")
 MAP_SPACES: tuple[str, ...] = ("latent", "features")
 LEARNING_RATE_SCHEDULES: tuple[str, ...] = ("constant", "cosine")
@@ -50,7 +51,7 @@ class ModelConfig:
     def __post_init__(self) -> None:
         _check_choice("kind", self.kind, MODEL_KINDS)
         _check_choice("architecture", self.architecture, ARCHITECTURES)
-        _check_choice("gan_loss", self.gan_loss, GAN_LOSSES)
+        _check_choice("gan_loss", self.gan_loss, GAN_LOSSES.names())
         if not MIN_LATENT_DIM <= self.latent_dim <= MAX_LATENT_DIM:
             raise ConfigError(
                 f"latent_dim must be between {MIN_LATENT_DIM} and {MAX_LATENT_DIM}, "

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from latentlab.config import ModelConfig
+from latentlab.gan_losses import GAN_LOSSES
 from latentlab.models.base import ImageShape, LatentModel, downsampling_plan
 from latentlab.models.registry import register_model
 
@@ -95,7 +95,7 @@ def _dcgan_init(module: nn.Module) -> None:
 @dataclass(frozen=True)
 class DiscriminatorLosses:
     total: torch.Tensor
-    real_score: torch.Tensor  # mean D(x), the probability given to real images
+    real_score: torch.Tensor  # mean D(x): the probability given to real images (a critic: score)
     fake_score: torch.Tensor  # mean D(G(z))
 
 
@@ -110,40 +110,32 @@ class DCGAN(LatentModel):
         self.generator = Generator(self.image_shape, config.base_channels, config.latent_dim)
         self.discriminator = Discriminator(self.image_shape, config.base_channels)
         self.apply(_dcgan_init)
+        self.loss = GAN_LOSSES.get(config.gan_loss)
+        self._d_loss, self._g_loss = self.loss.discriminator_loss(), self.loss.generator_loss()
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return (self.generator(z) + 1) / 2  # tanh range [-1, 1] -> [0, 1]
 
     @torch.inference_mode()
     def realness(self, images: torch.Tensor) -> torch.Tensor:
-        """D(x): the discriminator's probability that each image (B×C×H×W in [0, 1]) is real."""
-        return torch.sigmoid(self.discriminator(images * 2 - 1))
+        """D(x): the discriminator's probability that each image (B×C×H×W in [0, 1]) is real
+        (a critic's loss: its score, of no fixed range)."""
+        return self._score(self.discriminator(images * 2 - 1))
+
+    def _score(self, outputs: torch.Tensor) -> torch.Tensor:
+        return outputs if self.loss.critic else torch.sigmoid(outputs)
 
     def discriminator_losses(self, real: torch.Tensor, fake: torch.Tensor) -> DiscriminatorLosses:
-        """−[log D(x) + log(1 − D(G(z)))], images in [0, 1]; fake must be detached.
-
-        Goodfellow et al. (2014), "Generative Adversarial Nets", eq. 1 (the discriminator's side).
-        """
-        real_logits = self.discriminator(real * 2 - 1)
-        fake_logits = self.discriminator(fake * 2 - 1)
-        total = F.binary_cross_entropy_with_logits(
-            real_logits, torch.ones_like(real_logits)
-        ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+        """The discriminator's loss (``config.gan_loss``'s, see latentlab.gan_losses) on
+        images in [0, 1]; fake must be detached."""
+        real_out = self.discriminator(real * 2 - 1)
+        fake_out = self.discriminator(fake * 2 - 1)
         return DiscriminatorLosses(
-            total=total,
-            real_score=torch.sigmoid(real_logits).mean(),
-            fake_score=torch.sigmoid(fake_logits).mean(),
+            total=self._d_loss(real_out, fake_out),
+            real_score=self._score(real_out).mean(),
+            fake_score=self._score(fake_out).mean(),
         )
 
     def generator_loss(self, fake: torch.Tensor) -> torch.Tensor:
-        """The generator's loss for generated images in [0, 1].
-
-        'non-saturating': −log D(G(z)), the heuristic of Goodfellow et al. (2014), section 3, that
-        keeps gradients alive early on, and the one DCGAN (Radford et al. 2016) trains with.
-        'minimax': log(1 − D(G(z))), the original objective of Goodfellow et al. (2014), eq. 1.
-        """
-        logits = self.discriminator(fake * 2 - 1)
-        if self.config.gan_loss == "minimax":
-            # log(1 − σ(l)) = −softplus(l)
-            return -F.softplus(logits).mean()
-        return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+        """The generator's loss (``config.gan_loss``'s) for generated images in [0, 1]."""
+        return self._g_loss(self.discriminator(fake * 2 - 1))

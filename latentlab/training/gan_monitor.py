@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from latentlab.data import ImageSet
+from latentlab.gan_losses import GAN_LOSSES
 from latentlab.models import LatentModel
 from latentlab.training.classifier import (
     ClassifierError,
@@ -144,8 +145,8 @@ class DiscriminatorWatch:
 
     def update(self, record: StepProgress) -> GanWarning | None:
         real, fake = record.losses.get("D(x)"), record.losses.get("D(G(z))")
-        if real is None or fake is None:
-            return None
+        if real is None or fake is None or GAN_LOSSES.get(self.gan_loss).critic:
+            return None  # a critic's scores are no probabilities: it never "wins outright"
         self._recent.append((real, fake))
         if len(self._recent) < (self._recent.maxlen or 1):
             return None
@@ -169,7 +170,7 @@ class DiscriminatorWatch:
         remedy = (
             "Switch to the non-saturating generator loss, which keeps its gradients when the "
             "discriminator is sure"
-            if self.gan_loss == "minimax"
+            if GAN_LOSSES.get(self.gan_loss).saturates_when_d_wins
             else "Try a lower learning rate, a smaller discriminator (fewer base channels) or "
             "another seed"
         )

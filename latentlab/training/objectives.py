@@ -180,13 +180,16 @@ class GANObjective:
 
     def step(self, x: torch.Tensor, epoch_progress: float) -> dict[str, torch.Tensor]:
         self.learning_rate.apply(epoch_progress, self.d_optimizer, self.g_optimizer)
-        z = torch.randn(x.shape[0], self.model.latent_dim, device=x.device)
-        with self._autocast():
-            fake = self.model.decode(z)
-            d = self._d_losses(x, fake.detach())
-        self.d_optimizer.zero_grad(set_to_none=True)
-        d.total.backward()
-        self.d_optimizer.step()
+        # A critic's loss may want several discriminator updates per generator update (each on
+        # new noise; the real batch is this step's).
+        for _ in range(self.model.loss.critic_steps):
+            z = torch.randn(x.shape[0], self.model.latent_dim, device=x.device)
+            with self._autocast():
+                fake = self.model.decode(z)
+                d = self._d_losses(x, fake.detach())
+            self.d_optimizer.zero_grad(set_to_none=True)
+            d.total.backward()
+            self.d_optimizer.step()
         with self._autocast():
             g = self._g_loss(fake)
         self.g_optimizer.zero_grad(set_to_none=True)

@@ -18,6 +18,7 @@ from latentlab.config import MAX_LATENT_DIM, MIN_LATENT_DIM, ConfigError, ModelC
 from latentlab.data import default_data_root
 from latentlab.data.catalog import SOURCES as DATASETS
 from latentlab.data.load import BUNDLED_SETS
+from latentlab.gan_losses import GAN_LOSSES
 from latentlab.jobs.training_request import (
     DEFAULT_DATASET,
     TrainingRequest,
@@ -45,7 +46,6 @@ BUILT_IN = (*BUNDLED_SETS, "digits")
 DOWNLOADABLE = ("mnist", "fashion-mnist", "kmnist", "emnist-letters", "cifar10", "svhn", "celeba")
 KIND_CHOICES = (("vae", "VAE"), ("ae", "Autoencoder"), ("dcgan", "DCGAN"))
 ARCH_CHOICES = (("conv", "Convolutional"), ("mlp", "MLP"))
-GAN_LOSS_CHOICES = (("non-saturating", "Non-saturating"), ("minimax", "Minimax"))
 SCHEDULE_CHOICES = (("constant", "None (constant)"), ("cosine", "Cosine to 0"))
 CHANNEL_CHOICES = ((None, "Auto"), (1, "Grayscale"), (3, "RGB"))
 PRESET_FIELDS = ("latent_dim", "batch_size", "epochs", "base_channels")
@@ -235,12 +235,8 @@ class TrainingDialog(QtWidgets.QDialog):
             "Ramp the KL weight from 0 up to β over this many epochs, so the decoder learns to "
             "use the code before the KL term pulls it to the prior (avoids posterior collapse)."
         )
-        self.gan_loss_combo = _combo(GAN_LOSS_CHOICES)
-        self.gan_loss_combo.setToolTip(
-            "Non-saturating: the generator maximises log D(G(z)), strong gradients from the "
-            "start (recommended). Minimax: the original min log(1 − D(G(z))), whose gradients "
-            "vanish while D easily spots the fakes."
-        )
+        self.gan_loss_combo = _combo((loss.name, loss.label) for loss in GAN_LOSSES)
+        self.gan_loss_combo.setToolTip("\n".join(loss.description for loss in GAN_LOSSES))
 
     def _build_training_fields(self) -> None:
         self.epochs_spin = _spin(1, 100_000, 20)

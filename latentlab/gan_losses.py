@@ -1,0 +1,58 @@
+"""The GAN losses, registered with what each can do: the New training dialog, ``latentlab
+train --gan-loss``, the model and the GAN monitor all read this registry, so a new loss is one
+function module plus one ``GAN_LOSSES.add`` here (or from a plugin or test).
+
+A loss is two functions of the discriminator's raw outputs (logits, or a critic's scores):
+``discriminator(real, fake)`` and ``generator(fake)``, each returning a scalar tensor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from latentlab.registry import Registry, load
+
+FUNCTIONS = "latentlab.models.gan_loss_functions"
+
+
+@dataclass(frozen=True)
+class GanLossKind:
+    name: str  # as in ModelConfig.gan_loss, checkpoints and --gan-loss
+    label: str  # what the dialog shows
+    description: str  # its tooltip line
+    discriminator: str  # "module:function": (real outputs, fake outputs) -> loss
+    generator: str  # "module:function": (fake outputs) -> loss
+    critic: bool = False  # D gives a score, not a probability: no sigmoid, no "D wins"
+    critic_steps: int = 1  # discriminator updates per generator update
+    saturates_when_d_wins: bool = False  # its generator gradients vanish when D is sure
+
+    def discriminator_loss(self) -> Any:
+        return load(self.discriminator)
+
+    def generator_loss(self) -> Any:
+        return load(self.generator)
+
+
+GAN_LOSSES: Registry[GanLossKind] = Registry("GAN loss")
+GAN_LOSSES.add(
+    GanLossKind(
+        "non-saturating",
+        "Non-saturating",
+        "Non-saturating: the generator maximises log D(G(z)), strong gradients from the start "
+        "(recommended; Goodfellow et al. 2014, section 3, and DCGAN).",
+        discriminator=f"{FUNCTIONS}:binary_discriminator",
+        generator=f"{FUNCTIONS}:non_saturating_generator",
+    )
+)
+GAN_LOSSES.add(
+    GanLossKind(
+        "minimax",
+        "Minimax",
+        "Minimax: the original min log(1 − D(G(z))) (Goodfellow et al. 2014, eq. 1), whose "
+        "gradients vanish while D easily spots the fakes.",
+        discriminator=f"{FUNCTIONS}:binary_discriminator",
+        generator=f"{FUNCTIONS}:minimax_generator",
+        saturates_when_d_wins=True,
+    )
+)

@@ -1,0 +1,87 @@
+"""Features plug in through registries: a loss added to the registry alone shows up in the
+New training dialog and the CLI, trains, and its flags change what the monitor says."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import toy_plugins
+
+from latentlab.cli import build_parser
+from latentlab.config import ConfigError, ModelConfig, TrainConfig
+from latentlab.gan_losses import GAN_LOSSES, GanLossKind
+from latentlab.registry import Registry, load
+from latentlab.training import StepProgress, Trainer
+from latentlab.training.gan_monitor import DiscriminatorWatch
+
+TOY = GanLossKind(
+    "least-squares",
+    "Least squares",
+    "Least squares: a toy loss registered by a test.",
+    discriminator="toy_plugins:least_squares_discriminator",
+    generator="toy_plugins:least_squares_generator",
+    critic=True,
+    critic_steps=3,
+)
+
+
+@pytest.fixture
+def toy_loss():
+    GAN_LOSSES.add(TOY)
+    yield TOY
+    GAN_LOSSES.remove(TOY.name)
+
+
+def test_a_registered_loss_is_offered_by_the_dialog_and_the_cli(qtbot, toy_loss):
+    from latentlab.ui.training.training_dialog import TrainingDialog
+
+    dialog = TrainingDialog()
+    qtbot.addWidget(dialog)
+    offered = [dialog.gan_loss_combo.itemData(i) for i in range(dialog.gan_loss_combo.count())]
+    assert offered == ["non-saturating", "minimax", "least-squares"]
+    assert "a toy loss registered by a test" in dialog.gan_loss_combo.toolTip()
+    args = build_parser().parse_args(["train", "--model", "dcgan", "--gan-loss", "least-squares"])
+    assert args.gan_loss == "least-squares"
+
+
+def test_a_registered_loss_trains_with_its_critic_steps(tiny_images, toy_loss):
+    config = ModelConfig(kind="dcgan", latent_dim=8, gan_loss="least-squares")
+    trainer = Trainer(config, TrainConfig(epochs=1, batch_size=16, log_every=1), tiny_images)
+    toy_plugins.CALLS["discriminator"] = 0
+    steps = [r for r in trainer.run() if isinstance(r, StepProgress)]
+    assert toy_plugins.CALLS["discriminator"] == 3 * trainer.global_step  # n_critic really ran
+    assert all(math.isfinite(v) for v in steps[-1].losses.values())
+
+
+def test_a_critic_never_gets_the_discriminator_wins_warning(toy_loss):
+    watch = DiscriminatorWatch("least-squares", records=3)
+    losses = {"D(x)": 0.99, "D(G(z))": 0.001}
+    sure = StepProgress(
+        epoch=0,
+        epochs=1,
+        step=1,
+        total_steps=10,
+        losses=losses,
+        images_per_second=1.0,
+        eta_seconds=0.0,
+    )
+    assert all(watch.update(sure) is None for _ in range(10))
+    binary = DiscriminatorWatch("minimax", records=3)
+    warnings = [binary.update(sure) for _ in range(10)]
+    assert any(w is not None and "non-saturating" in w.message for w in warnings)
+
+
+def test_an_unregistered_loss_is_a_clear_config_error():
+    with pytest.raises(ConfigError, match="gan_loss must be one of non-saturating, minimax"):
+        ModelConfig(kind="dcgan", gan_loss="wasserstein")
+
+
+def test_the_registry_refuses_a_second_entry_of_a_name_and_names_the_known_ones():
+    registry: Registry[GanLossKind] = Registry("GAN loss")
+    registry.add(TOY)
+    with pytest.raises(ValueError, match="already registered"):
+        registry.add(TOY)
+    with pytest.raises(ValueError, match="unknown GAN loss 'x'; known: least-squares"):
+        registry.get("x")
+    assert load("toy_plugins:least_squares_generator") is toy_plugins.least_squares_generator

@@ -1,0 +1,18 @@
+"""A GAN loss that is not built in, registered the way a plugin would: only through the
+registry (tests/test_registries.py). Least squares (Mao et al. 2017), as a critic so that the
+flags are exercised."""
+
+from __future__ import annotations
+
+import torch
+
+CALLS = {"discriminator": 0}
+
+
+def least_squares_discriminator(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    CALLS["discriminator"] += 1
+    return 0.5 * ((real - 1) ** 2).mean() + 0.5 * (fake**2).mean()
+
+
+def least_squares_generator(fake: torch.Tensor) -> torch.Tensor:
+    return 0.5 * ((fake - 1) ** 2).mean()
