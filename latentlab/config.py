@@ -15,17 +15,17 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from latentlab.gan_losses import GAN_LOSSES
+from latentlab.projections import PROJECTIONS
 
 ModelKind = Literal["ae", "vae", "dcgan"]
 Architecture = Literal["conv", "mlp"]
 GanLoss = str  # a name in latentlab.gan_losses.GAN_LOSSES
-ProjectionMethod = Literal["pca", "tsne"]
+ProjectionMethod = str  # a name in latentlab.projections.PROJECTIONS
 MapSpace = Literal["latent", "features"]
 LearningRateSchedule = Literal["constant", "cosine"]
 
 MODEL_KINDS: tuple[str, ...] = ("ae", "vae", "dcgan")
 ARCHITECTURES: tuple[str, ...] = ("conv", "mlp")
-PROJECTION_METHODS: tuple[str, ...] = ("pca", "tsne")
 MAP_SPACES: tuple[str, ...] = ("latent", "features")
 LEARNING_RATE_SCHEDULES: tuple[str, ...] = ("constant", "cosine")
 MIN_LATENT_DIM, MAX_LATENT_DIM = 2, 512
@@ -146,7 +146,7 @@ class ProjectionConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _check_choice("method", self.method, PROJECTION_METHODS)
+        _check_choice("method", self.method, PROJECTIONS.names())
         _check_choice("space", self.space, MAP_SPACES)
         if not 2 <= self.perplexity <= 500:
             raise ConfigError(f"perplexity must be between 2 and 500, got {self.perplexity}")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import toy_plugins
 
 from latentlab.cli import build_parser
-from latentlab.config import ConfigError, ModelConfig, TrainConfig
+from latentlab.config import ConfigError, ModelConfig, ProjectionConfig, TrainConfig
 from latentlab.gan_losses import GAN_LOSSES, GanLossKind
+from latentlab.projections import PROJECTIONS, ProjectionKind
 from latentlab.registry import Registry, load
 from latentlab.training import StepProgress, Trainer
 from latentlab.training.gan_monitor import DiscriminatorWatch
@@ -24,6 +26,23 @@ TOY = GanLossKind(
     critic=True,
     critic_steps=3,
 )
+
+
+FIRST_TWO = ProjectionKind(
+    "first-two",
+    "First two numbers",
+    "First two numbers: a toy projection registered by a test.",
+    runner="toy_plugins:run_first_two_dimensions",
+    exact_inverse=False,
+    streams=True,
+)
+
+
+@pytest.fixture
+def toy_projection():
+    PROJECTIONS.add(FIRST_TWO)
+    yield FIRST_TWO
+    PROJECTIONS.remove(FIRST_TWO.name)
 
 
 @pytest.fixture
@@ -85,3 +104,29 @@ def test_the_registry_refuses_a_second_entry_of_a_name_and_names_the_known_ones(
     with pytest.raises(ValueError, match="unknown GAN loss 'x'; known: least-squares"):
         registry.get("x")
     assert load("toy_plugins:least_squares_generator") is toy_plugins.least_squares_generator
+
+
+def test_a_registered_projection_is_offered_by_the_panel_and_makes_the_map(
+    toy_projection, qtbot, window, digits_checkpoint
+):
+    """(Registered before the window is built, as a plugin is.)"""
+    from gui_helpers import TIMEOUT, open_and_wait
+
+    open_and_wait(qtbot, window, digits_checkpoint)
+    dock = window.projection_dock
+    offered = [dock.method.itemData(i) for i in range(dock.method.count())]
+    assert offered == ["pca", "tsne", "first-two"]
+    assert "a toy projection registered by a test" in dock.method.toolTip()
+    dock.method.setCurrentIndex(dock.method.findData("first-two"))
+    assert not dock.perplexity.isVisible()  # it uses none of t-SNE's settings
+    with qtbot.waitSignal(window.explorer.map_ready, timeout=TIMEOUT):
+        dock.method.activated.emit(dock.method.currentIndex())
+    data = window.explorer.map_data
+    assert data.config.method == "first-two" and data.axis_labels == ("z[0]", "z[1]")
+    np.testing.assert_allclose(data.xy, data.cloud.latents[:, :2], rtol=1e-6)
+    assert "exact" not in data.inverse_methods  # clicks go through another inverse
+
+
+def test_an_unregistered_projection_is_a_clear_config_error():
+    with pytest.raises(ConfigError, match="method must be one of pca, tsne"):
+        ProjectionConfig(method="umap")

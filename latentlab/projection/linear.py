@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Generator
+from typing import Any
 
 import numpy as np
+
+from latentlab.config import ProjectionConfig
+from latentlab.projection.alignment import procrustes_rotation, shared_points
+from latentlab.projection.latent_cloud import LatentCloud
+from latentlab.projection.previous import previous_of_kind
 
 
 class PCAProjection:
@@ -80,3 +87,19 @@ def fit_projection(latents: np.ndarray) -> PCAProjection | IdentityProjection:
     if np.asarray(latents).shape[1] == 2:
         return IdentityProjection()
     return PCAProjection(latents)
+
+
+def run_linear(
+    cloud: LatentCloud, points: np.ndarray, config: ProjectionConfig, previous: Any
+) -> Generator[Any, None, tuple[PCAProjection | IdentityProjection, np.ndarray]]:
+    """The "pca" runner (see latentlab.projections): done at once (it yields nothing); a PCA
+    map of the same space shown before is matched by turning the new one onto it."""
+    projection = fit_projection(points)
+    xy = projection.transform(points)
+    before = previous_of_kind(previous, PCAProjection, config)
+    if isinstance(projection, PCAProjection) and before is not None:
+        new_rows, old_rows = shared_points(cloud.indices, before.cloud.indices)
+        projection = projection.rotated(procrustes_rotation(xy[new_rows], before.xy[old_rows]))
+        xy = projection.transform(points)
+    return projection, xy
+    yield  # a generator, like the runners that stream

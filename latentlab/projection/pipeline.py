@@ -13,7 +13,6 @@ import numpy as np
 from sklearn.manifold import trustworthiness
 
 from latentlab.config import ProjectionConfig
-from latentlab.projection.alignment import procrustes_rotation, shared_points
 from latentlab.projection.feature_space import FeatureSpaceProjection, unwrap
 from latentlab.projection.latent_cloud import Featurize, LatentCloud
 from latentlab.projection.latent_map import LatentMapData, MapQuality
@@ -22,15 +21,15 @@ from latentlab.projection.learned_inverse import (
     LearnedInverse,
     fit_learned_inverse,
 )
-from latentlab.projection.linear import IdentityProjection, PCAProjection, fit_projection
+from latentlab.projection.linear import IdentityProjection
 from latentlab.projection.neighbours import NeighbourInverse
 from latentlab.projection.round_trip import held_out_mask, latent_spread, relative_error
 from latentlab.projection.tsne import (
     EmbeddingProjection,
     ProjectionProgress,
     TSNEProjection,
-    run_tsne,
 )
+from latentlab.projections import PROJECTIONS
 
 TRUST_POINTS = 2_000  # trustworthiness is O(N²) in memory: measured on a random subsample
 TRUST_NEIGHBOURS = 10
@@ -64,17 +63,8 @@ def project_cloud(
     was looking at) so that a refreshed map keeps its layout. A map of image features
     (``config.space``) needs ``featurize`` to place new latents on it."""
     points = cloud.map_input(config.space)
-    if config.method == "tsne":
-        previous_xy = _previous_positions(cloud, previous, TSNEProjection, config)
-        projection, xy = yield from run_tsne(points, config, previous_xy=previous_xy)
-    else:
-        projection = fit_projection(points)
-        xy = projection.transform(points)
-        if isinstance(projection, PCAProjection) and _is_pca(previous, config):
-            new_rows, old_rows = shared_points(cloud.indices, previous.cloud.indices)
-            rotation = procrustes_rotation(xy[new_rows], previous.xy[old_rows])
-            projection = projection.rotated(rotation)
-            xy = projection.transform(points)
+    run = PROJECTIONS.get(config.method).run()
+    projection, xy = yield from run(cloud, points, config, previous)
     return LatentMapData(
         cloud=cloud, projection=_in_latents(projection, config, featurize), xy=xy, config=config
     )
@@ -183,26 +173,3 @@ def _quality(latents, xy, round_trips, *, seed: int) -> MapQuality:
         trust_neighbours=TRUST_NEIGHBOURS,
         round_trips=tuple(round_trips),
     )
-
-
-def _is_pca(data: LatentMapData | None, config: ProjectionConfig) -> bool:
-    """Whether ``data`` is a PCA map of the same space (then the new one is turned to it)."""
-    return (
-        data is not None
-        and data.config.space == config.space
-        and isinstance(unwrap(data.projection), PCAProjection)
-    )
-
-
-def _previous_positions(
-    cloud: LatentCloud, previous: LatentMapData | None, kind: type, config: ProjectionConfig
-) -> np.ndarray | None:
-    """The previous map's positions of exactly these points, if it was a ``kind`` map made
-    with the same settings (new settings deserve a fresh start)."""
-    if previous is None or not isinstance(unwrap(previous.projection), kind):
-        return None
-    if previous.config != config:
-        return None
-    if not np.array_equal(previous.cloud.indices, cloud.indices):
-        return None
-    return previous.xy

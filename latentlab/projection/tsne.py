@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse
@@ -253,3 +254,14 @@ def _in_steps(step, iterations: int):
         elapsed = max(time.perf_counter() - began, 1e-4)
         size = int(np.clip(size * STEP_SECONDS / elapsed, 1, 50))
         yield done
+
+
+def run_tsne_map(
+    cloud: Any, points: np.ndarray, config: ProjectionConfig, previous: Any
+) -> Generator[ProjectionProgress, None, tuple[TSNEProjection, np.ndarray]]:
+    """The "tsne" runner (see latentlab.projections): ``run_tsne``, started from the previous
+    map's positions when it was a t-SNE map of the same points and settings."""
+    from latentlab.projection.previous import previous_positions
+
+    previous_xy = previous_positions(cloud, previous, TSNEProjection, config)
+    return (yield from run_tsne(points, config, previous_xy=previous_xy))

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 
 from latentlab.config import ProjectionConfig
 from latentlab.jobs.maps import PRIOR_SAMPLES
+from latentlab.projections import PROJECTIONS
 from latentlab.ui.widgets.scrolling import scrollable
 
-METHODS = (("PCA", "pca"), ("t-SNE", "tsne"))
 SPACES = (("Latent codes z", "latent"), ("Image features", "features"))
 INVERSES = (
     ("exact", "Exact inverse (PCA plane)"),
@@ -75,11 +75,11 @@ class ProjectionDock(QDockWidget):
         box = QGroupBox("Map")
         form = QFormLayout(box)
         self.method = QComboBox()
-        for text, value in METHODS:
-            self.method.addItem(text, value)
+        for kind in PROJECTIONS:
+            self.method.addItem(kind.label, kind.name)
         self.method.setToolTip(
-            "PCA: a linear view with an exact inverse. t-SNE: shows clusters, no exact inverse "
-            "(clicks use a learned or neighbour inverse)."
+            "\n".join(kind.description for kind in PROJECTIONS)
+            + "\nWithout an exact inverse, clicks use a learned or a nearest-points inverse."
         )
         form.addRow("Method", self.method)
         self.space = QComboBox()
@@ -115,13 +115,14 @@ class ProjectionDock(QDockWidget):
         self.iterations.setValue(defaults.iterations)
         self.iterations.setToolTip("Iterations after the 250 of early exaggeration.")
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=defaults.seed)
-        self._tsne_rows = [
-            ("Perplexity", self.perplexity),
-            ("Fit on at most", self.fit_points),
-            ("Iterations", self.iterations),
-            ("Seed", self.seed),
-        ]
-        for label, widget in self._tsne_rows:
+        # The settings a projection may use (ProjectionKind.settings), by config field.
+        self.setting_rows = {
+            "perplexity": ("Perplexity", self.perplexity),
+            "fit_points": ("Fit on at most", self.fit_points),
+            "iterations": ("Iterations", self.iterations),
+            "seed": ("Seed", self.seed),
+        }
+        for label, widget in self.setting_rows.values():
             form.addRow(label, widget)
         self.project = QPushButton("Project")
         self.project.setToolTip("Make the map again with these settings")
@@ -328,7 +329,7 @@ class ProjectionDock(QDockWidget):
             self.epoch_label.setText("")
 
     def _on_method_changed(self) -> None:
-        tsne = self.method.currentData() == "tsne"
-        for _label, widget in self._tsne_rows:
-            widget.setVisible(tsne)
-            self._form.labelForField(widget).setVisible(tsne)
+        used = PROJECTIONS.get(self.method.currentData()).settings
+        for name, (_label, widget) in self.setting_rows.items():
+            widget.setVisible(name in used)
+            self._form.labelForField(widget).setVisible(name in used)
