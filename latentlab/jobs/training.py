@@ -1,5 +1,5 @@
-"""Training as a job the app runs on a worker thread (and the CLI drives alike): a generator
-of records, no Qt. Records come back to the GUI thread through queued signals; the models it
+"""Training as a job the app runs on a worker thread: a generator of records, no Qt (the CLI
+drives the same Trainer, with the same run watch and run-folder rule). Records come back to the GUI thread through queued signals; the models it
 hands out are CPU copies in eval mode, used read-only, so exploring never touches the weights
 that training is updating.
 """
