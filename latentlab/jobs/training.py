@@ -1,7 +1,7 @@
 """Training as a job the app runs on a worker thread: a generator of records, no Qt (the CLI
-drives the same Trainer, with the same run watch and run-folder rule). Records come back to the GUI thread through queued signals; the models it
-hands out are CPU copies in eval mode, used read-only, so exploring never touches the weights
-that training is updating.
+drives the same Trainer, with the same run watch and run-folder rule). Records come back to
+the GUI thread through queued signals; the models it hands out are CPU copies in eval mode,
+used read-only, so exploring never touches the weights that training is updating.
 """
 
 from __future__ import annotations
