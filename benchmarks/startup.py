@@ -127,8 +127,9 @@ def measure_in_this_process(case: str) -> dict[str, Any]:
         if case == "digits":
             from latentlab.jobs import training_request
 
+            # The one-click run as it was before the shipped MNIST subset: digits, its preset.
             shipped = training_request.default_request
-            training_request.default_request = lambda: _digits_request(shipped())
+            training_request.default_request = lambda: shipped("digits")
         button = window.welcome.explore if case == "explore" else window.welcome.quick_train
         painted: list[float] = []
         spy = _common.PaintSpy(window.map.plot_widget.viewport())
@@ -158,23 +159,6 @@ def measure_in_this_process(case: str) -> dict[str, Any]:
         spy.remove()
         _common.close_window(window)
     return result
-
-
-def _digits_request(base: Any) -> Any:
-    """The one-click run as it was before the shipped MNIST subset: digits, their preset."""
-    from dataclasses import replace
-
-    from latentlab.jobs.training_request import default_run_dir
-    from latentlab.presets import preset_for
-
-    preset = preset_for("digits")
-    return replace(
-        base,
-        dataset_spec="digits",
-        model_config=replace(base.model_config, latent_dim=preset.latent_dim),
-        train_config=replace(base.train_config, epochs=preset.epochs, batch_size=preset.batch_size),
-        run_dir=str(default_run_dir("digits", "vae")),
-    )
 
 
 def _median_text(stats: dict[str, Any] | None) -> str:

@@ -87,26 +87,10 @@ def test_one_click_training_on_the_shipped_mnist_shows_a_map_after_its_first_epo
 
 def test_one_click_digits_training_ends_with_a_map(qtbot, window, digits, monkeypatch):
     """Digits, the quickest run, to its end: 20 epochs, then "Done"."""
-    from dataclasses import replace
-
     from latentlab.jobs import training_request
-    from latentlab.presets import preset_for
 
     shipped = training_request.default_request
-    preset = preset_for("digits")
-
-    def digits_request():
-        base = shipped()
-        return replace(
-            base,
-            dataset_spec="digits",
-            model_config=replace(base.model_config, latent_dim=preset.latent_dim),
-            train_config=replace(
-                base.train_config, epochs=preset.epochs, batch_size=preset.batch_size
-            ),
-        )
-
-    monkeypatch.setattr(training_request, "default_request", digits_request)
+    monkeypatch.setattr(training_request, "default_request", lambda: shipped("digits"))
     with qtbot.waitSignal(window.training.run_finished, timeout=120_000) as finished:
         qtbot.mouseClick(window.welcome.quick_train, Qt.MouseButton.LeftButton)
     assert finished.args[0].status == "completed"

@@ -65,11 +65,12 @@ def default_run_dir(
     return Path(root or default_runs_root()) / f"{name.lower()}-{kind}-{stamp}"
 
 
-def default_request() -> TrainingRequest:
-    """The one-click run: a convolutional VAE on the shipped MNIST subset with its preset."""
-    preset = preset_for(DEFAULT_DATASET)
+def default_request(dataset_spec: str = DEFAULT_DATASET) -> TrainingRequest:
+    """The one-click run: a convolutional VAE on the shipped MNIST subset (or on
+    ``dataset_spec``) with the dataset's preset."""
+    preset = preset_for(dataset_spec)
     return TrainingRequest(
-        dataset_spec=DEFAULT_DATASET,
+        dataset_spec=dataset_spec,
         data_root=None,
         image_size=None,
         channels=None,
@@ -80,7 +81,7 @@ def default_request() -> TrainingRequest:
             base_channels=preset.base_channels,
         ),
         train_config=TrainConfig(epochs=preset.epochs, batch_size=preset.batch_size),
-        run_dir=str(default_run_dir(DEFAULT_DATASET, "vae")),
+        run_dir=str(default_run_dir(dataset_spec, "vae")),
     )
 
 
