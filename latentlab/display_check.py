@@ -89,8 +89,8 @@ def launch_problem(
         if not plugin.is_file():
             return None
         missing = missing_of(plugin)
-        if missing is None or not missing:
-            return None  # this platform loads (or we cannot tell): let Qt start
+        if not missing:
+            return None  # this platform loads ([]) or we cannot tell (None): let Qt start
         problems = missing
     return missing_libraries_message(problems, f"Qt's {shown[-1]} platform plugin")
 

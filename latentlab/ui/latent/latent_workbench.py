@@ -372,35 +372,40 @@ class LatentWorkbench(QObject):
             return self.explorer.preview_latent
         return self.items.get(base_name).latents.mean(axis=0)
 
-    def apply_vector(self, strength: float) -> None:
-        """Decode base + strength·vector into the preview."""
+    def _vector_and_base(self) -> tuple[Any, np.ndarray] | None:
+        """The attribute vector and its base, when both fit the model explored now."""
         base, vector = self._attribute_base, self.vector
         if (
             vector is None
             or not self.state.accepts(base)
             or not self.state.accepts(vector.direction)
         ):
+            return None
+        return vector, base
+
+    def apply_vector(self, strength: float) -> None:
+        """Decode base + strength·vector into the preview."""
+        ready = self._vector_and_base()
+        if ready is None:
             return
+        vector, base = ready
         latent = vector.apply(base, strength)
         positive, negative, base_name = self.arithmetic.attribute_choice()
         recipe = {
             **self.vector_recipe,
             "strength": strength,
-            "base_latent": self._attribute_base.tolist(),
+            "base_latent": base.tolist(),
         }
         description = f"{base_name} {strength:+.2f}·({positive} − {negative})"
         self.explorer.show_latent(latent, description, recipe)
 
     def _request_strip(self) -> None:
-        base, vector = self._attribute_base, self.vector
-        if (
-            vector is None
-            or not self.state.accepts(base)
-            or not self.state.accepts(vector.direction)
-        ):
+        ready = self._vector_and_base()
+        if ready is None:
             return
+        vector, base = ready
         strengths = strength_values(STRIP_FRAMES)
-        self._strip_latents = self.vector.strip(base, strengths)
+        self._strip_latents = vector.strip(base, strengths)
         self.explorer.request_decode("attribute_strip", self._strip_latents, context=strengths)
 
     def _on_preview_changed(self, preview: Any) -> None:
