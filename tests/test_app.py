@@ -59,7 +59,7 @@ def test_a_shipped_model_opens_offline_and_decodes_a_click(
     )
     with qtbot.waitSignal(window.explorer.map_ready, timeout=TIMEOUT):
         qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
-    assert window.central.currentWidget() is window.map
+    assert window.central.currentWidget() is window.map_area
     assert window.explorer.model.config.kind == model_kind
     assert window.state.identity.dataset_name == dataset
     assert window.map.point_count() > 0
@@ -76,7 +76,7 @@ def test_one_click_training_on_the_shipped_mnist_shows_a_map_after_its_first_epo
     with qtbot.waitSignal(window.explorer.map_ready, timeout=120_000):
         qtbot.mouseClick(window.welcome.quick_train, Qt.MouseButton.LeftButton)
     assert window.training.running  # the map came while training goes on
-    assert window.central.currentWidget() is window.map
+    assert window.central.currentWidget() is window.map_area
     qtbot.waitUntil(lambda: window.map.point_count() == 2_000, timeout=TIMEOUT)  # the test split
     assert "Epoch" in window.training_dock.progress_label.text()
     with qtbot.waitSignal(window.training.run_finished, timeout=TIMEOUT) as finished:
@@ -94,7 +94,7 @@ def test_one_click_digits_training_ends_with_a_map(qtbot, window, digits, monkey
     with qtbot.waitSignal(window.training.run_finished, timeout=120_000) as finished:
         qtbot.mouseClick(window.welcome.quick_train, Qt.MouseButton.LeftButton)
     assert finished.args[0].status == "completed"
-    qtbot.waitUntil(lambda: window.central.currentWidget() is window.map, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.central.currentWidget() is window.map_area, timeout=TIMEOUT)
     expected = int(digits.test_mask.sum())
     qtbot.waitUntil(lambda: window.map.point_count() == expected, timeout=TIMEOUT)
     assert f"{expected:,} points" in window.points_label.text()
@@ -104,7 +104,7 @@ def test_one_click_digits_training_ends_with_a_map(qtbot, window, digits, monkey
 
 def test_a_click_changes_the_preview_and_two_places_differ(qtbot, window, digits_checkpoint):
     open_and_wait(qtbot, window, digits_checkpoint)
-    assert window.central.currentWidget() is window.map
+    assert window.central.currentWidget() is window.map_area
     x0, x1, y0, y1 = window.map.view_range()
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     first = decoded_preview(qtbot, window, lambda: click_map(qtbot, window, cx - 1.0, cy))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSplitter,
     QStackedWidget,
 )
 
@@ -24,6 +25,10 @@ from latentlab.error_text import user_message
 from latentlab.session import ExplorerState
 from latentlab.training.bundled import BUNDLED_MODELS
 from latentlab.ui.background import start_job, wait_for_jobs
+from latentlab.ui.compare.compare_controller import CompareController
+from latentlab.ui.compare.compare_sources import CompareSources
+from latentlab.ui.compare.compare_view import CompareView
+from latentlab.ui.dialogs.checkpoint_files import CHECKPOINT_FILTER, ask_checkpoint_to_open
 from latentlab.ui.explorer import Explorer
 from latentlab.ui.interpolation.interpolation_dock import InterpolationDock
 from latentlab.ui.latent.arithmetic_dock import ArithmeticDock
@@ -40,7 +45,6 @@ from latentlab.ui.training.training_controller import TrainingController
 from latentlab.ui.training.training_dock import TrainingDock
 from latentlab.ui.welcome_page import WelcomePage
 
-CHECKPOINT_FILTER = "LatentLab checkpoints (*.safetensors);;All files (*)"
 MAX_RECENT_FILES = 8
 CONFIRMED_DATASETS_KEY = "datasets/confirmed"  # folders / .npz files the user let us read
 MAX_CONFIRMED = 32
@@ -70,9 +74,15 @@ class MainWindow(QMainWindow):
         self.state = ExplorerState()  # what is explored: model, map, preview, items, ...
         self.welcome = WelcomePage()
         self.map = LatentMap()
+        self.compare_view = CompareView()
+        self.compare_view.hide()
+        self.map_area = QSplitter(Qt.Orientation.Horizontal)  # A's map, and B's beside it
+        self.map_area.setChildrenCollapsible(False)
+        self.map_area.addWidget(self.map)
+        self.map_area.addWidget(self.compare_view)
         self.central = QStackedWidget()
         self.central.addWidget(self.welcome)
-        self.central.addWidget(self.map)
+        self.central.addWidget(self.map_area)
         self.setCentralWidget(self.central)
 
         self.preview_dock = PreviewDock(self)
@@ -104,6 +114,8 @@ class MainWindow(QMainWindow):
         self.traversal = TraversalController(self.explorer, self.traversal_dock, self)
         self.latent_files = LatentFiles(self, self.explorer, self.workbench)
         self.training = TrainingController(self.training_dock, self)
+        self.compare = CompareController(self.explorer, self.compare_view, self)
+        self.compare_sources = CompareSources(self.compare, self)
         self._build_status_bar()
         self._build_menus()
         self._connect()
@@ -173,9 +185,7 @@ class MainWindow(QMainWindow):
         self.status.showMessage(f"Loading {request.dataset_spec} and building the model…")
 
     def ask_open_checkpoint(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open checkpoint", self._last_folder(), CHECKPOINT_FILTER
-        )
+        path = ask_checkpoint_to_open(self, "Open checkpoint", self._last_folder())
         if path:
             self.open_checkpoint(path)
 
@@ -408,6 +418,9 @@ class MainWindow(QMainWindow):
             lambda path: self.status.showMessage(f"Checkpoint saved: {path}", 8000)
         )
         self.explorer.error_raised.connect(self.show_error)
+        for source in (self.compare, self.compare_sources):
+            source.error_raised.connect(self.show_error)
+        self.compare_sources.status_changed.connect(lambda text: self.status.showMessage(text))
         self.state.model_switched.connect(self._on_model_switched)
         self.state.status_reported.connect(lambda text: self.status.showMessage(text, 15000))
         self.explorer.map_ready.connect(self._on_map_ready)
@@ -491,8 +504,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"LatentLab — training {run.kind} on {run.dataset.name}")
 
     def _on_map_ready(self, data: Any) -> None:
-        if self.central.currentWidget() is not self.map:
-            self.central.setCurrentWidget(self.map)
+        if self.central.currentWidget() is not self.map_area:
+            self.central.setCurrentWidget(self.map_area)
             # The map was fitted while hidden, at another size: fit it again once laid out.
             QTimer.singleShot(0, self._fit_map_once_shown)
         else:
@@ -543,6 +556,15 @@ class MainWindow(QMainWindow):
             )
             action.setStatusTip(entry.summary)
         self._add(file_menu, "Open model with &adapter…", self.ask_open_adapter)
+        compare = file_menu.addMenu("&Compare with")
+        self._add(
+            compare,
+            "&Checkpoint…",
+            lambda: self.compare_sources.ask_checkpoint(self._last_folder()),
+            "Ctrl+Shift+C",
+        )
+        self._add(compare, "An earlier &epoch of this run…", self.compare_sources.ask_epoch)
+        self._add(compare, "C&lose comparison", self.compare.close)
         other_data = file_menu.addMenu("&Map on other data")
         self._add(other_data, "Images in a &folder…", self.ask_map_on_folder)
         self._add(other_data, "An .&npz file…", self.ask_map_on_npz)
@@ -703,6 +725,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/state", self.saveState())
         self.training.shutdown()
         self.explorer.shutdown()
+        self.compare.shutdown()
         self.metrics_dock.shutdown()
         wait_for_jobs()
         super().closeEvent(event)

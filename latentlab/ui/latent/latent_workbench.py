@@ -72,6 +72,7 @@ class LatentWorkbench(QObject):
         explorer.decoder.decoded.connect(self._on_decoded)
         explorer.placer.placed.connect(self._on_placed)
         self.map.selection_changed.connect(self._on_selection_changed)
+        self.state.selection_changed.connect(self._on_state_selection_changed)
         items.tool_chosen.connect(self.map.set_selection_tool)
         items.make_group_requested.connect(self.make_group)
         items.clear_selection_requested.connect(lambda: self.map.selection.clear())
@@ -139,6 +140,13 @@ class LatentWorkbench(QObject):
     def selected_indices(self) -> np.ndarray:
         """Dataset indices of the selected points: they survive new maps of the dataset."""
         return self.state.selected_indices
+
+    def _on_state_selection_changed(self, indices: np.ndarray) -> None:
+        """The selection was made elsewhere (in the Compare view's map): ring it here too."""
+        rows = np.sort(self._rows_of(indices))
+        if not np.array_equal(rows, self.map.selected_rows()):
+            self.map.set_selection(rows, notify=False)
+        self.items_dock.set_selection_count(len(rows))
 
     def _on_selection_changed(self, rows: np.ndarray) -> None:
         if self.map_data is None:

@@ -9,6 +9,7 @@ their new places, so the user keeps their bearings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -69,6 +70,8 @@ class MapController(QObject):
         # The view fits the points as they glide (a t-SNE map grows from a dot) until the user
         # pans or zooms; fitting the view again (Home, double click, a new map) resumes it.
         self._user_moved_view = False
+        # A second map beside another (the Compare view) is aligned with that one's map.
+        self.align_with: Callable[[], Any] | None = None
         latent_map.view_box.sigRangeChangedManually.connect(self._on_user_moved_view)
         latent_map.view_reset.connect(self.remember_auto_view)
         self._shut_down = False
@@ -96,6 +99,15 @@ class MapController(QObject):
 
     def _on_user_moved_view(self, *_args) -> None:
         self._user_moved_view = True
+
+    def show_map(self, model: Any, dataset: Any, data: Any, epoch: int | None = None) -> None:
+        """Show a map made before (an earlier epoch's, for the Compare view) as this
+        controller's only one; later settings make it again from ``model``."""
+        self._abandon_worker()
+        self.model, self.dataset, self.epoch = model, dataset, epoch
+        self.config = data.config
+        self.history = [MapEpoch(epoch, model, data)]
+        self._show(0, 0)
 
     def show_epoch(self, index: int) -> None:
         """Show the map of ``history[index]`` (the epoch slider)."""
@@ -175,6 +187,17 @@ class MapController(QObject):
             self.cleared.emit()
             self.progress.emit("Cancelled: press Project to map this model", 0, 0)
 
+    def forget(self) -> None:
+        """Stop any job and drop every map and model (the Compare view was closed)."""
+        self._abandon_worker()
+        self.animation.stop()
+        self.history, self.shown_index = [], -1
+        self.model = self.dataset = self.epoch = None
+        self.map.set_points(np.zeros((0, 2)))
+        self._displayed_indices = None
+        self._displayed_labels = (None, ())
+        self.progress.emit("", 0, 0)
+
     def shutdown(self) -> None:
         self._shut_down = True
         self._pending = False
@@ -207,6 +230,9 @@ class MapController(QObject):
         latest = self.history[-1].data if self.history else None
         shown = self.data
         cloud = None if encode or shown is None else shown.cloud
+        previous = shown if cloud is not None else latest
+        if self.align_with is not None:
+            previous = self.align_with()
         self._token += 1
         token, model, epoch = self._token, self.model, self.epoch
         self._streaming_cloud = cloud
@@ -217,7 +243,7 @@ class MapController(QObject):
             self.dataset,
             self.points,
             self.config,
-            shown if cloud is not None else latest,
+            previous,
             cloud,
             self.classifier,
             self.samples,
