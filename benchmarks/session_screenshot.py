@@ -104,7 +104,7 @@ def main() -> None:
         explore_first(window, first)
         open_model(window, second)
         explorer, dock = window.explorer, window.projection_dock
-        dock.iterations.setValue(150 if args.quick else 500)
+        dock.setting("tsne", "iterations").setValue(150 if args.quick else 500)
         dock.method.setCurrentIndex(dock.method.findData("tsne"))
         dock.method.activated.emit(dock.method.currentIndex())
         learned = wait_until(lambda: explorer.map_data.learned_inverse is not None, 600)

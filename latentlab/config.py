@@ -126,35 +126,44 @@ class TrainConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class ProjectionConfig:
-    """How the latent cloud is drawn in 2-D.
-
-    t-SNE (van der Maaten & Hinton 2008, via openTSNE's FFT-accelerated gradients, Linderman
-    et al. 2019) is fitted on at most ``fit_points`` points, chosen at random with ``seed``;
-    the others are then placed into that embedding with openTSNE's transform, which keeps
-    70,000 points within a minute on two cores.
-    """
+    """How the latent cloud is drawn in 2-D: the projection (a name in
+    ``latentlab.projections``), what it projects, its own settings and the map's seed."""
 
     method: ProjectionMethod = "pca"
     # What is projected: the latent codes, or the domain classifier's penultimate features of
     # each point's image (a map of what the images look like; clicks still give latents,
     # through the learned or neighbour inverse).
     space: MapSpace = "latent"
-    perplexity: float = 30.0
-    fit_points: int = 10_000
-    exaggeration_iterations: int = 250  # early exaggeration (12): the clusters form here
-    iterations: int = 500  # then plain gradient descent: the clusters settle
-    seed: int = 0
+    # The projection's own settings dataclass (ProjectionKind.settings); None: its defaults.
+    settings: Any = None
+    seed: int = 0  # the held-out points of the measures, and a projection's random choices
 
     def __post_init__(self) -> None:
         _check_choice("method", self.method, PROJECTIONS.names())
         _check_choice("space", self.space, MAP_SPACES)
-        if not 2 <= self.perplexity <= 500:
-            raise ConfigError(f"perplexity must be between 2 and 500, got {self.perplexity}")
-        if self.fit_points < 100:
-            raise ConfigError(f"fit_points must be at least 100, got {self.fit_points}")
-        if self.exaggeration_iterations < 0:
-            raise ConfigError("exaggeration_iterations must be >= 0")
-        _check_positive("iterations", self.iterations)
+        settings_type = PROJECTIONS.get(self.method).settings_type()
+        if settings_type is None:
+            if self.settings is not None:
+                raise ConfigError(f"the {self.method} projection has no settings")
+        elif self.settings is None:
+            object.__setattr__(self, "settings", settings_type())
+        elif not isinstance(self.settings, settings_type):
+            raise ConfigError(
+                f"the {self.method} projection's settings must be {settings_type.__name__}, "
+                f"got {type(self.settings).__name__}"
+            )
+
+    @classmethod
+    def of(
+        cls, method: str = "pca", *, space: str = "latent", seed: int = 0, **settings: Any
+    ) -> ProjectionConfig:
+        """``method`` with some of its own settings given by name, the others at defaults."""
+        _check_choice("method", method, PROJECTIONS.names())
+        settings_type = PROJECTIONS.get(method).settings_type()
+        if settings and settings_type is None:
+            raise ConfigError(f"the {method} projection has no settings: {', '.join(settings)}")
+        made = settings_type(**settings) if settings_type is not None else None
+        return cls(method=method, space=space, settings=made, seed=seed)
 
 
 def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:

@@ -1,5 +1,5 @@
 """The map projections, registered with what each can do: the Projection panel (its methods
-and the settings rows it shows), ``ProjectionConfig``'s check and the map pipeline read this
+and each one's settings rows), ``ProjectionConfig``'s check and the map pipeline read this
 registry, so a new projection (UMAP, say) is one module with a runner plus one
 ``PROJECTIONS.add`` here.
 
@@ -27,10 +27,16 @@ class ProjectionKind:
     runner: str  # "module:function", see above
     exact_inverse: bool  # clicks decode exactly: no inverse to learn
     streams: bool  # yields partial maps while it runs: the map animates, Cancel stops it
-    settings: tuple[str, ...] = ()  # the ProjectionConfig fields it uses (the panel's rows)
+    # "module:Class" of its own settings, a frozen dataclass of ``setting`` fields
+    # (latentlab.settings_fields): ProjectionConfig.settings holds one, the panel shows them.
+    settings: str | None = None
+    uses_seed: bool = False  # its result depends on the map's seed (the panel offers it)
 
     def run(self) -> Any:
         return load(self.runner)
+
+    def settings_type(self) -> type | None:
+        return None if self.settings is None else load(self.settings)
 
 
 PROJECTIONS: Registry[ProjectionKind] = Registry("projection")
@@ -54,6 +60,7 @@ PROJECTIONS.add(
         runner="latentlab.projection.tsne:run_tsne_map",
         exact_inverse=False,
         streams=True,
-        settings=("perplexity", "fit_points", "iterations", "seed"),
+        settings="latentlab.projection.tsne_settings:TsneSettings",
+        uses_seed=True,
     )
 )

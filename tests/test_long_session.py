@@ -74,7 +74,7 @@ def qtbot_free_wait_for_glide(window) -> None:
 
 def switch_projection(qtbot, window, method: str) -> None:
     dock = window.projection_dock
-    dock.iterations.setValue(120)
+    dock.setting("tsne", "iterations").setValue(120)
     with qtbot.waitSignal(window.explorer.map_improved, timeout=TIMEOUT):
         dock.method.setCurrentIndex(dock.method.findData(method))
         dock.method.activated.emit(dock.method.currentIndex())
@@ -206,7 +206,7 @@ def test_on_a_pca_map_no_inverse_is_said_to_be_learning(qtbot, window, digits_ch
 def test_a_tsne_map_is_in_view_while_it_forms_and_after(qtbot, window, digits_checkpoint):
     open_and_wait(qtbot, window, digits_checkpoint)
     dock = window.projection_dock
-    dock.iterations.setValue(150)
+    dock.setting("tsne", "iterations").setValue(150)
     shown_fraction = []
 
     def on_moved(data):  # how much of the view the points shown so far fill

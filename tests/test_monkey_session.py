@@ -642,10 +642,10 @@ class Monkey:
         window = self.window
         projection, metrics = window.projection_dock, window.metrics_dock
         bounds = {  # kept small: each change can start a job
-            id(projection.iterations): (10, 100),
-            id(projection.fit_points): (100, 1500),
+            id(projection.setting("tsne", "iterations")): (10, 100),
+            id(projection.setting("tsne", "fit_points")): (100, 1500),
             id(projection.samples): (100, 800),
-            id(projection.perplexity): (2, 60),
+            id(projection.setting("tsne", "perplexity")): (2, 60),
             id(metrics.k): (1, 4),
             id(metrics.max_images): (0, 300),
         }
@@ -731,10 +731,11 @@ class Monkey:
     def do_projection(self) -> None:
         dock = self.window.projection_dock
         method = ("pca", "tsne")[int(self.rng.integers(2))]
-        dock.iterations.setValue(int(self.rng.integers(10, 101)))
-        dock.perplexity.setValue(float(self.rng.uniform(5, 40)))
+        dock.setting("tsne", "iterations").setValue(int(self.rng.integers(10, 101)))
+        dock.setting("tsne", "perplexity").setValue(float(self.rng.uniform(5, 40)))
         index = dock.method.findData(method)
-        self.note(f"projection {method} ({dock.iterations.value()} iterations)")
+        iterations = dock.setting("tsne", "iterations").value()
+        self.note(f"projection {method} ({iterations} iterations)")
         dock.method.setCurrentIndex(index)
         dock.method.activated.emit(index)
 
@@ -883,7 +884,7 @@ def test_a_thousand_random_actions_raise_nothing_and_end_idle(
     monkeypatch.setattr(threading, "excepthook", thread_errors.append)
     open_and_wait(qtbot, window, monkey_files["checkpoints"][0])
     # Every t-SNE run stays short, and so does the map of a GAN's samples.
-    window.projection_dock.iterations.setValue(60)
+    window.projection_dock.setting("tsne", "iterations").setValue(60)
     window.projection_dock.samples.setValue(GAN_SAMPLES)
     window.explorer.maps.set_samples(GAN_SAMPLES)
 

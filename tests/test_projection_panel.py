@@ -14,7 +14,7 @@ from latentlab.projection import PCAProjection, TSNEProjection, decode_latents
 def switch_to_tsne(qtbot, window, iterations: int = 150):
     """Pick t-SNE in the panel as a user does; returns the provisional maps streamed."""
     dock = window.projection_dock
-    dock.iterations.setValue(iterations)
+    dock.setting("tsne", "iterations").setValue(iterations)
     streamed = []
     window.explorer.maps.moved.connect(streamed.append)
     with qtbot.waitSignal(window.explorer.map_improved, timeout=TIMEOUT):
@@ -92,7 +92,7 @@ def test_cancel_stops_tsne_and_puts_the_pca_map_back(qtbot, window, digits_check
     open_and_wait(qtbot, window, digits_checkpoint)
     pca = window.explorer.map_data
     dock = window.projection_dock
-    dock.iterations.setValue(5_000)
+    dock.setting("tsne", "iterations").setValue(5_000)
     with qtbot.waitSignal(window.explorer.maps.moved, timeout=TIMEOUT):
         dock.method.setCurrentIndex(dock.method.findData("tsne"))
         dock.method.activated.emit(dock.method.currentIndex())
@@ -114,7 +114,7 @@ def test_cancelling_a_models_first_map_leaves_no_map_to_click_or_colour(
     "400 values for 0 points"."""
     open_and_wait(qtbot, window, digits_checkpoint)
     dock = window.projection_dock
-    dock.iterations.setValue(5_000)
+    dock.setting("tsne", "iterations").setValue(5_000)
     with qtbot.waitSignal(window.explorer.maps.moved, timeout=TIMEOUT):
         dock.method.setCurrentIndex(dock.method.findData("tsne"))
         dock.method.activated.emit(dock.method.currentIndex())

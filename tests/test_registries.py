@@ -35,6 +35,7 @@ FIRST_TWO = ProjectionKind(
     runner="toy_plugins:run_first_two_dimensions",
     exact_inverse=False,
     streams=True,
+    settings="toy_plugins:FirstTwoSettings",
 )
 
 
@@ -118,15 +119,32 @@ def test_a_registered_projection_is_offered_by_the_panel_and_makes_the_map(
     assert offered == ["pca", "tsne", "first-two"]
     assert "a toy projection registered by a test" in dock.method.toolTip()
     dock.method.setCurrentIndex(dock.method.findData("first-two"))
-    assert not dock.perplexity.isVisible()  # it uses none of t-SNE's settings
+    assert not dock.setting("tsne", "perplexity").isVisible()  # t-SNE's settings are not its
+    assert not dock.seed.isVisible()  # its result does not depend on a seed
+    stretch = dock.setting("first-two", "scale")  # its own setting, from its own dataclass
+    assert stretch.isVisible() and dock._form.labelForField(stretch).text() == "Stretch by"
+    stretch.setValue(2.5)
     with qtbot.waitSignal(window.explorer.map_ready, timeout=TIMEOUT):
         dock.method.activated.emit(dock.method.currentIndex())
     data = window.explorer.map_data
     assert data.config.method == "first-two" and data.axis_labels == ("z[0]", "z[1]")
-    np.testing.assert_allclose(data.xy, data.cloud.latents[:, :2], rtol=1e-6)
+    assert data.config.settings == toy_plugins.FirstTwoSettings(scale=2.5)
+    np.testing.assert_allclose(data.xy, 2.5 * data.cloud.latents[:, :2], rtol=1e-6)
     assert "exact" not in data.inverse_methods  # clicks go through another inverse
 
 
 def test_an_unregistered_projection_is_a_clear_config_error():
     with pytest.raises(ConfigError, match="method must be one of pca, tsne"):
         ProjectionConfig(method="umap")
+
+
+def test_a_projection_s_settings_are_its_own_and_checked_by_their_ranges(toy_projection):
+    config = ProjectionConfig.of("first-two", scale=3.0)
+    assert config.settings == toy_plugins.FirstTwoSettings(scale=3.0)
+    assert ProjectionConfig(method="first-two").settings.scale == 1.0  # its defaults
+    with pytest.raises(ConfigError, match=r"scale must be between 0\.5 and 4, got 9"):
+        ProjectionConfig.of("first-two", scale=9.0)
+    with pytest.raises(ConfigError, match="settings must be FirstTwoSettings, got TsneSettings"):
+        ProjectionConfig(method="first-two", settings=ProjectionConfig.of("tsne").settings)
+    with pytest.raises(ConfigError, match="the pca projection has no settings"):
+        ProjectionConfig.of("pca", perplexity=5)

@@ -24,7 +24,7 @@ from latentlab.projection import (
 )
 from latentlab.projection.alignment import procrustes_rotation
 
-FAST = ProjectionConfig(method="tsne", perplexity=20, exaggeration_iterations=100, iterations=150)
+FAST = ProjectionConfig.of("tsne", perplexity=20, exaggeration_iterations=100, iterations=150)
 
 
 def blobs(n_per: int = 100, clusters: int = 4, dim: int = 8, seed: int = 0):
@@ -74,15 +74,15 @@ def test_closing_the_generator_stops_tsne_between_steps():
     steps = run_tsne(latents, FAST)
     first_frame = next(r for r in steps if r.xy is not None)
     steps.close()  # what a worker's abort does
-    assert first_frame.done < FAST.exaggeration_iterations
+    assert first_frame.done < FAST.settings.exaggeration_iterations
     with pytest.raises(StopIteration):
         next(steps)
 
 
 def test_large_clouds_are_fitted_on_a_subsample_and_the_rest_placed_near_their_cluster():
     latents, labels = blobs(n_per=150)
-    config = ProjectionConfig(
-        method="tsne", perplexity=15, fit_points=200, exaggeration_iterations=100, iterations=150
+    config = ProjectionConfig.of(
+        "tsne", perplexity=15, fit_points=200, exaggeration_iterations=100, iterations=150
     )
     records, (_, xy) = run_to_end(run_tsne(latents, config))
     phases = {r.phase for r in records}
@@ -165,7 +165,7 @@ def test_map_steps_measure_the_map_and_learn_its_inverse():
 
 def test_bad_projection_settings_are_refused_with_the_setting_named():
     with pytest.raises(ConfigError, match="perplexity"):
-        ProjectionConfig(method="tsne", perplexity=0.5)
+        ProjectionConfig.of("tsne", perplexity=0.5)
     with pytest.raises(ConfigError, match="method"):
         ProjectionConfig(method="umap")
 

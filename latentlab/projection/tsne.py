@@ -117,12 +117,13 @@ def run_tsne(
     if n < 10:
         raise ValueError(f"t-SNE needs at least 10 points, got {n}")
     n_jobs = n_jobs or os.cpu_count() or 1
+    settings = config.settings  # TsneSettings
     rng = np.random.default_rng(config.seed)
-    fit_index = np.sort(rng.permutation(n)[: min(n, config.fit_points)])
+    fit_index = np.sort(rng.permutation(n)[: min(n, settings.fit_points)])
     rest_index = np.setdiff1d(np.arange(n), fit_index)
     fit_latents = latents[fit_index]
     # openTSNE needs perplexity < N / 3; small clouds get the largest that fits.
-    perplexity = min(config.perplexity, (len(fit_index) - 1) / 3)
+    perplexity = min(settings.perplexity, (len(fit_index) - 1) / 3)
 
     yield ProjectionProgress("Finding neighbours", 0, 1, None)
     affinities = affinity.PerplexityBasedNN(
@@ -151,8 +152,8 @@ def run_tsne(
     else:
         start = initialization.pca(fit_latents, random_state=config.seed)
         phases = [
-            ("Forming clusters", config.exaggeration_iterations, EARLY_EXAGGERATION, 0.5, "auto"),
-            ("Settling", config.iterations, None, 0.8, "auto"),
+            ("Forming clusters", settings.exaggeration_iterations, EARLY_EXAGGERATION, 0.5, "auto"),
+            ("Settling", settings.iterations, None, 0.8, "auto"),
         ]
     gradients = "bh" if len(fit_index) <= BARNES_HUT_UP_TO else "fft"
     embedding = TSNEEmbedding(

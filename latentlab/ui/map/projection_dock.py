@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDockWidget,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from latentlab.config import ProjectionConfig
 from latentlab.jobs.maps import PRIOR_SAMPLES
 from latentlab.projections import PROJECTIONS
+from latentlab.ui.map.setting_rows import read_settings, setting_boxes
 from latentlab.ui.widgets.scrolling import scrollable
 
 SPACES = (("Latent codes z", "latent"), ("Image features", "features"))
@@ -100,30 +100,18 @@ class ProjectionDock(QDockWidget):
             "generating their images."
         )
         form.addRow("Samples", self.samples)
-        defaults = ProjectionConfig()
-        self.perplexity = QDoubleSpinBox(minimum=2, maximum=500, decimals=1)
-        self.perplexity.setValue(defaults.perplexity)
-        self.perplexity.setToolTip("Roughly how many neighbours each point keeps close (5–50).")
-        self.fit_points = QSpinBox(minimum=100, maximum=200_000, singleStep=1_000)
-        self.fit_points.setValue(defaults.fit_points)
-        self.fit_points.setGroupSeparatorShown(True)
-        self.fit_points.setToolTip(
-            "t-SNE is fitted on at most this many points, chosen at random; the rest are "
-            "placed into that map afterwards (much faster for large sets)."
-        )
-        self.iterations = QSpinBox(minimum=10, maximum=5_000, singleStep=50)
-        self.iterations.setValue(defaults.iterations)
-        self.iterations.setToolTip("Iterations after the 250 of early exaggeration.")
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=defaults.seed)
-        # The settings a projection may use (ProjectionKind.settings), by config field.
-        self.setting_rows = {
-            "perplexity": ("Perplexity", self.perplexity),
-            "fit_points": ("Fit on at most", self.fit_points),
-            "iterations": ("Iterations", self.iterations),
-            "seed": ("Seed", self.seed),
-        }
-        for label, widget in self.setting_rows.values():
-            form.addRow(label, widget)
+        # Each projection's own settings (ProjectionKind.settings), shown while it is chosen.
+        self.setting_rows: dict[str, dict[str, tuple[str, Any]]] = {}
+        for kind in PROJECTIONS:
+            settings_type = kind.settings_type()
+            self.setting_rows[kind.name] = (
+                {} if settings_type is None else setting_boxes(settings_type)
+            )
+            for label, widget in self.setting_rows[kind.name].values():
+                form.addRow(label, widget)
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=ProjectionConfig().seed)
+        self.seed.setToolTip("The projection's random choices: another seed, another layout.")
+        form.addRow("Seed", self.seed)
         self.project = QPushButton("Project")
         self.project.setToolTip("Make the map again with these settings")
         self.cancel = QPushButton("Cancel")
@@ -207,14 +195,21 @@ class ProjectionDock(QDockWidget):
 
     def config(self) -> ProjectionConfig:
         """The settings in the panel."""
+        kind = PROJECTIONS.get(self.method.currentData())
+        settings_type = kind.settings_type()
+        settings = None
+        if settings_type is not None:
+            settings = read_settings(settings_type, self.setting_rows[kind.name])
         return ProjectionConfig(
-            method=self.method.currentData(),
+            method=kind.name,
             space=self.space.currentData(),
-            perplexity=self.perplexity.value(),
-            fit_points=self.fit_points.value(),
-            iterations=self.iterations.value(),
-            seed=self.seed.value(),
+            settings=settings,
+            seed=self.seed.value() if kind.uses_seed else ProjectionConfig().seed,
         )
+
+    def setting(self, method: str, name: str) -> Any:
+        """The spin box of ``method``'s setting ``name`` (tests and benchmarks set them)."""
+        return self.setting_rows[method][name][1]
 
     def chosen_inverse(self) -> str:
         """The inverse the user chose (the one checked may be the map's best instead)."""
@@ -329,7 +324,10 @@ class ProjectionDock(QDockWidget):
             self.epoch_label.setText("")
 
     def _on_method_changed(self) -> None:
-        used = PROJECTIONS.get(self.method.currentData()).settings
-        for name, (_label, widget) in self.setting_rows.items():
-            widget.setVisible(name in used)
-            self._form.labelForField(widget).setVisible(name in used)
+        chosen = PROJECTIONS.get(self.method.currentData())
+        for method, rows in self.setting_rows.items():
+            for _label, widget in rows.values():
+                widget.setVisible(method == chosen.name)
+                self._form.labelForField(widget).setVisible(method == chosen.name)
+        self.seed.setVisible(chosen.uses_seed)
+        self._form.labelForField(self.seed).setVisible(chosen.uses_seed)
