@@ -13,12 +13,12 @@ from latentlab import __version__
 from latentlab.config import (
     ARCHITECTURES,
     LEARNING_RATE_SCHEDULES,
-    MODEL_KINDS,
     ConfigError,
     ModelConfig,
     TrainConfig,
 )
 from latentlab.gan_losses import GAN_LOSSES
+from latentlab.model_kinds import MODEL_KINDS
 
 SUBCOMMANDS = ("train", "eval", "info")
 DEFAULT_DATASET = "digits"  # what `latentlab train` trains on when no --dataset is given
@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--image-size", type=int, help="resize images to this many pixels square")
     data.add_argument("--channels", type=int, choices=(1, 3), help="grayscale (1) or RGB (3)")
     model = train.add_argument_group("model")
-    model.add_argument("--model", default="vae", choices=MODEL_KINDS, help="default: vae")
+    model.add_argument("--model", default="vae", choices=MODEL_KINDS.names(), help="default: vae")
     model.add_argument("--arch", default="conv", choices=ARCHITECTURES, help="default: conv")
     model.add_argument("--latent-dim", type=int, help="2..512 (default: per dataset)")
     model.add_argument("--hidden-dim", type=int, default=400, help="mlp hidden width")
@@ -199,7 +199,7 @@ def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfi
         kl_anneal_epochs=args.kl_anneal_epochs,
         gan_loss=args.gan_loss,
     )
-    default_epochs = preset.gan_epochs if args.model == "dcgan" else preset.epochs
+    default_epochs = preset.epochs_for(args.model)
     train_config = TrainConfig(
         epochs=args.epochs or default_epochs,
         batch_size=args.batch_size or preset.batch_size,
@@ -355,7 +355,7 @@ def run_info(args: argparse.Namespace) -> int:
         f"written by     LatentLab {meta['latentlab_version']}, format "
         f"{meta['format_version']}, {meta.get('created', '?')}",
     ]
-    if config["kind"] == "vae":
+    if config["kind"] in MODEL_KINDS and MODEL_KINDS.get(config["kind"]).variational:
         lines.insert(
             2,
             f"VAE            beta {config['beta']}, KL annealing over "

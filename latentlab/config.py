@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from latentlab.gan_losses import GAN_LOSSES
+from latentlab.model_kinds import MODEL_KINDS
 from latentlab.projections import PROJECTIONS
 
-ModelKind = Literal["ae", "vae", "dcgan"]
+ModelKindName = str  # a name in latentlab.model_kinds.MODEL_KINDS
 Architecture = Literal["conv", "mlp"]
 GanLoss = str  # a name in latentlab.gan_losses.GAN_LOSSES
 ProjectionMethod = str  # a name in latentlab.projections.PROJECTIONS
 MapSpace = Literal["latent", "features"]
 LearningRateSchedule = Literal["constant", "cosine"]
 
-MODEL_KINDS: tuple[str, ...] = ("ae", "vae", "dcgan")
 ARCHITECTURES: tuple[str, ...] = ("conv", "mlp")
 MAP_SPACES: tuple[str, ...] = ("latent", "features")
 LEARNING_RATE_SCHEDULES: tuple[str, ...] = ("constant", "cosine")
@@ -39,7 +39,7 @@ class ConfigError(ValueError):
 class ModelConfig:
     """What to build. The image shape comes from the dataset, not from here."""
 
-    kind: ModelKind = "vae"
+    kind: ModelKindName = "vae"
     architecture: Architecture = "conv"
     latent_dim: int = 16
     hidden_dim: int = 400  # width of the mlp architecture's hidden layer
@@ -49,7 +49,7 @@ class ModelConfig:
     gan_loss: GanLoss = "non-saturating"
 
     def __post_init__(self) -> None:
-        _check_choice("kind", self.kind, MODEL_KINDS)
+        _check_choice("kind", self.kind, MODEL_KINDS.names())
         _check_choice("architecture", self.architecture, ARCHITECTURES)
         _check_choice("gan_loss", self.gan_loss, GAN_LOSSES.names())
         if not MIN_LATENT_DIM <= self.latent_dim <= MAX_LATENT_DIM:
@@ -63,8 +63,11 @@ class ModelConfig:
             raise ConfigError(f"beta must be >= 0, got {self.beta}")
         if self.kl_anneal_epochs < 0:
             raise ConfigError(f"kl_anneal_epochs must be >= 0, got {self.kl_anneal_epochs}")
-        if self.kind == "dcgan" and self.architecture != "conv":
-            raise ConfigError("dcgan has only the conv architecture")
+        architectures = MODEL_KINDS.get(self.kind).architectures
+        if self.architecture not in architectures:
+            raise ConfigError(
+                f"{self.kind} has only the {' and '.join(architectures)} architecture"
+            )
 
     def kl_weight(self, epoch_progress: float) -> float:
         """Weight on the KL term after ``epoch_progress`` epochs (fractional), ramping 0 -> beta."""

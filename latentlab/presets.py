@@ -17,6 +17,12 @@ class Preset:
     gan_epochs: int  # GANs need more passes to give clean samples
     base_channels: int = 32
 
+    def epochs_for(self, kind: str) -> int:
+        """The epochs for a model of ``kind`` (adversarial kinds get ``gan_epochs``)."""
+        from latentlab.model_kinds import MODEL_KINDS
+
+        return self.gan_epochs if MODEL_KINDS.get(kind).adversarial else self.epochs
+
 
 _PRESETS: dict[str, Preset] = {
     # 1,438 training images of 16×16: small batches give enough steps per epoch.

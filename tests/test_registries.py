@@ -1,5 +1,6 @@
-"""Features plug in through registries: a loss added to the registry alone shows up in the
-New training dialog and the CLI, trains, and its flags change what the monitor says."""
+"""Features plug in through registries: a loss, a projection or a model kind added to its
+registry alone shows up in the New training dialog, the Projection panel and the CLI, works,
+and its flags change what the app says and offers."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import toy_plugins
 from latentlab.cli import build_parser
 from latentlab.config import ConfigError, ModelConfig, ProjectionConfig, TrainConfig
 from latentlab.gan_losses import GAN_LOSSES, GanLossKind
+from latentlab.model_kinds import MODEL_KINDS, ModelKind
 from latentlab.projections import PROJECTIONS, ProjectionKind
 from latentlab.registry import Registry, load
 from latentlab.training import StepProgress, Trainer
@@ -148,3 +150,43 @@ def test_a_projection_s_settings_are_its_own_and_checked_by_their_ranges(toy_pro
         ProjectionConfig(method="first-two", settings=ProjectionConfig.of("tsne").settings)
     with pytest.raises(ConfigError, match="the pca projection has no settings"):
         ProjectionConfig.of("pca", perplexity=5)
+
+
+PLAIN_AE = ModelKind(
+    "mlp-ae",
+    "MLP autoencoder",
+    "MLP autoencoder: a toy kind registered by a test (only the mlp architecture).",
+    model="latentlab.models.autoencoder:Autoencoder",
+    objective="latentlab.training.objectives:AutoencoderObjective",
+    has_encoder=True,
+    architectures=("mlp",),
+    learning_rate=3e-3,
+)
+
+
+@pytest.fixture
+def toy_kind():
+    MODEL_KINDS.add(PLAIN_AE)
+    yield PLAIN_AE
+    MODEL_KINDS.remove(PLAIN_AE.name)
+
+
+def test_a_registered_model_kind_is_offered_built_and_trained(qtbot, tiny_images, toy_kind):
+    from latentlab.ui.training.training_dialog import TrainingDialog
+
+    dialog = TrainingDialog()
+    qtbot.addWidget(dialog)
+    kinds = [dialog.kind_combo.itemData(i) for i in range(dialog.kind_combo.count())]
+    assert kinds == ["vae", "ae", "dcgan", "mlp-ae"]
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("mlp-ae"))
+    assert dialog.arch_combo.currentData() == "mlp"  # the only architecture it has
+    assert not dialog.beta_spin.isEnabled() and not dialog.gan_loss_combo.isEnabled()
+    assert dialog.lr_edit.placeholderText() == "default (0.003)"
+    assert build_parser().parse_args(["train", "--model", "mlp-ae"]).model == "mlp-ae"
+    with pytest.raises(ConfigError, match="mlp-ae has only the mlp architecture"):
+        ModelConfig(kind="mlp-ae", architecture="conv")
+    config = ModelConfig(kind="mlp-ae", architecture="mlp", latent_dim=4, hidden_dim=32)
+    trainer = Trainer(config, TrainConfig(epochs=1, batch_size=16), tiny_images)
+    records = list(trainer.run())
+    assert trainer.model.kind == "mlp-ae" and trainer.objective.learning_rate.base == 3e-3
+    assert records and trainer.global_step > 0

@@ -12,7 +12,6 @@ from latentlab.config import ModelConfig
 from latentlab.models.base import ImageShape, LatentModel
 from latentlab.models.conv_nets import ConvDecoder, ConvEncoder
 from latentlab.models.mlp_nets import MlpDecoder, MlpEncoder
-from latentlab.models.registry import register_model
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,6 @@ def bernoulli_reconstruction_loss(logits: torch.Tensor, x: torch.Tensor) -> torc
     return per_pixel.sum() / x.shape[0]
 
 
-@register_model("ae")
 class Autoencoder(LatentModel):
     """Deterministic autoencoder: the latent is the encoder's output."""
 
@@ -84,7 +82,6 @@ class Autoencoder(LatentModel):
         return AutoencoderLosses(reconstruction=reconstruction, kl=zero, total=reconstruction)
 
 
-@register_model("vae")
 class VariationalAutoencoder(Autoencoder):
     """Gaussian VAE with a β-weighted KL term (Kingma & Welling 2014; Higgins et al. 2017)."""
 

@@ -25,13 +25,17 @@ class LatentModel(nn.Module, ABC):
     ``EncoderUnavailableError``); ``sample`` decodes draws from the prior N(0, I).
     """
 
-    kind: ClassVar[str]
     has_encoder: ClassVar[bool]
 
     def __init__(self, config: ModelConfig, image_shape: ImageShape) -> None:
         super().__init__()
         self.config = config
         self.image_shape: ImageShape = tuple(int(s) for s in image_shape)  # type: ignore[assignment]
+
+    @property
+    def kind(self) -> str:
+        """Its name in ``latentlab.model_kinds`` (as its config says)."""
+        return self.config.kind
 
     @property
     def latent_dim(self) -> int:

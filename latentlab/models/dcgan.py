@@ -15,7 +15,6 @@ from torch import nn
 from latentlab.config import ModelConfig
 from latentlab.gan_losses import GAN_LOSSES
 from latentlab.models.base import ImageShape, LatentModel, downsampling_plan
-from latentlab.models.registry import register_model
 
 
 def _channels_per_level(base_channels: int, levels: int) -> list[int]:
@@ -99,7 +98,6 @@ class DiscriminatorLosses:
     fake_score: torch.Tensor  # mean D(G(z))
 
 
-@register_model("dcgan")
 class DCGAN(LatentModel):
     """A DCGAN. ``decode`` runs the generator; there is no encoder."""
 

@@ -26,6 +26,7 @@ import torch
 
 from latentlab.data import ImageSet
 from latentlab.gan_losses import GAN_LOSSES
+from latentlab.model_kinds import MODEL_KINDS
 from latentlab.models import LatentModel
 from latentlab.training.classifier import (
     ClassifierError,
@@ -340,7 +341,7 @@ def prepare_run_watch(
     census after every epoch (the domain classifier is trained first unless it is cached,
     yielding its progress); None for the other models."""
     config = trainer.model_config
-    if config.kind != "dcgan":
+    if not MODEL_KINDS.get(config.kind).adversarial:
         return None
     monitor = None
     if judge_samples:

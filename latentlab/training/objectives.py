@@ -13,9 +13,8 @@ from typing import Any, Protocol
 import torch
 
 from latentlab.config import TrainConfig
+from latentlab.model_kinds import MODEL_KINDS
 from latentlab.models import DCGAN, Autoencoder, LatentModel
-
-DEFAULT_LEARNING_RATES = {"ae": 1e-3, "vae": 1e-3, "dcgan": 2e-4}
 
 
 class Objective(Protocol):
@@ -120,7 +119,7 @@ class AutoencoderObjective:
     ) -> None:
         self.model = model
         self._autocast = _Autocast(device, autocast_to)
-        self.variational = model.kind == "vae"
+        self.variational = MODEL_KINDS.get(model.kind).variational
         self.loss_names = (
             ("total", "reconstruction", "kl")
             if self.variational
@@ -129,7 +128,7 @@ class AutoencoderObjective:
                 "reconstruction",
             )
         )
-        lr = train.learning_rate or DEFAULT_LEARNING_RATES[model.kind]
+        lr = train.learning_rate or MODEL_KINDS.get(model.kind).learning_rate
         self.learning_rate = LearningRate(lr, train)
         self.optimizer = _adam(model.parameters(), lr, device)
         self._losses = _maybe_compile(model.losses, compile_losses)
@@ -171,7 +170,7 @@ class GANObjective:
     ) -> None:
         self.model = model
         self._autocast = _Autocast(device, autocast_to)
-        lr = train.learning_rate or DEFAULT_LEARNING_RATES["dcgan"]
+        lr = train.learning_rate or MODEL_KINDS.get(model.kind).learning_rate
         self.learning_rate = LearningRate(lr, train)
         self.d_optimizer = _adam(model.discriminator.parameters(), lr, device, betas=(0.5, 0.999))
         self.g_optimizer = _adam(model.generator.parameters(), lr, device, betas=(0.5, 0.999))
@@ -239,8 +238,7 @@ def make_objective(
     compile_losses: bool = False,
     autocast_to: torch.dtype | None = None,
 ) -> Objective:
-    if isinstance(model, DCGAN):
-        return GANObjective(model, train, device, compile_losses, autocast_to)
-    if isinstance(model, Autoencoder):
-        return AutoencoderObjective(model, train, device, compile_losses, autocast_to)
-    raise TypeError(f"no training objective for {type(model).__name__}")
+    if model.kind not in MODEL_KINDS:
+        raise TypeError(f"no training objective for {type(model).__name__}")
+    objective = MODEL_KINDS.get(model.kind).objective_class()
+    return objective(model, train, device, compile_losses, autocast_to)

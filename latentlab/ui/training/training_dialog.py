@@ -33,8 +33,8 @@ from latentlab.jobs.training_request import (
     parse_learning_rate,
     run_dir_problem,
 )
+from latentlab.model_kinds import MODEL_KINDS
 from latentlab.presets import preset_for
-from latentlab.training.objectives import DEFAULT_LEARNING_RATES
 
 SOURCE_CHOICES = (
     ("builtin", "Built in (no download)"),
@@ -44,7 +44,6 @@ SOURCE_CHOICES = (
 )
 BUILT_IN = (*BUNDLED_SETS, "digits")
 DOWNLOADABLE = ("mnist", "fashion-mnist", "kmnist", "emnist-letters", "cifar10", "svhn", "celeba")
-KIND_CHOICES = (("vae", "VAE"), ("ae", "Autoencoder"), ("dcgan", "DCGAN"))
 ARCH_CHOICES = (("conv", "Convolutional"), ("mlp", "MLP"))
 SCHEDULE_CHOICES = (("constant", "None (constant)"), ("cosine", "Cosine to 0"))
 CHANNEL_CHOICES = ((None, "Auto"), (1, "Grayscale"), (3, "RGB"))
@@ -205,11 +204,8 @@ class TrainingDialog(QtWidgets.QDialog):
         )
 
     def _build_model_fields(self) -> None:
-        self.kind_combo = _combo(KIND_CHOICES)
-        self.kind_combo.setToolTip(
-            "VAE: a smooth latent space you can sample from. Autoencoder: sharper "
-            "reconstructions, no sampling. DCGAN: sharp samples, no encoder."
-        )
+        self.kind_combo = _combo((kind.name, kind.label) for kind in MODEL_KINDS)
+        self.kind_combo.setToolTip("\n".join(kind.description for kind in MODEL_KINDS))
         self.arch_combo = _combo(ARCH_CHOICES)
         self.latent_spin = _spin(0, 99_999, 16)  # wider than allowed: out of range is explained
         self.latent_spin.setToolTip(
@@ -422,11 +418,10 @@ class TrainingDialog(QtWidgets.QDialog):
 
     def _preset_values(self) -> dict[str, int]:
         preset = preset_for(self._dataset_spec())
-        gan = self._kind() == "dcgan"
         return {
             "latent_dim": preset.latent_dim,
             "batch_size": preset.batch_size,
-            "epochs": preset.gan_epochs if gan else preset.epochs,
+            "epochs": preset.epochs_for(self._kind()),
             "base_channels": preset.base_channels,
         }
 
@@ -508,19 +503,21 @@ class TrainingDialog(QtWidgets.QDialog):
             self.data_form.setRowVisible(widget, shown)
         self.dataset_hint.setText(self._dataset_hint())
 
-        gan = kind == "dcgan"
-        mlp_item = self.arch_combo.model().item(self.arch_combo.findData("mlp"))
-        mlp_item.setEnabled(not gan)
-        if gan and self.arch_combo.currentData() == "mlp":
-            _select(self.arch_combo, "conv")
+        entry = MODEL_KINDS.get(kind)
+        for index in range(self.arch_combo.count()):
+            allowed = self.arch_combo.itemData(index) in entry.architectures
+            self.arch_combo.model().item(index).setEnabled(allowed)
+        if self.arch_combo.currentData() not in entry.architectures:
+            _select(self.arch_combo, entry.architectures[0])
         mlp = self.arch_combo.currentData() == "mlp"
         _enable_row(self.model_form, self.hidden_spin, mlp)
         _enable_row(self.model_form, self.base_spin, not mlp)
-        _enable_row(self.model_form, self.beta_spin, kind == "vae")
-        _enable_row(self.model_form, self.anneal_spin, kind == "vae")
-        _enable_row(self.model_form, self.gan_loss_combo, gan)
-        _enable_row(self.training_form, self.binarize_check, not gan)
-        self.lr_edit.setPlaceholderText(f"default ({DEFAULT_LEARNING_RATES[kind]:g})")
+        _enable_row(self.model_form, self.beta_spin, entry.variational)
+        _enable_row(self.model_form, self.anneal_spin, entry.variational)
+        _enable_row(self.model_form, self.gan_loss_combo, entry.adversarial)
+        # Dynamic binarization is a likelihood model's trick: not for a discriminator's data.
+        _enable_row(self.training_form, self.binarize_check, not entry.adversarial)
+        self.lr_edit.setPlaceholderText(f"default ({entry.learning_rate:g})")
         self._validate()
 
     def _validate(self) -> None:
@@ -590,6 +587,7 @@ class TrainingDialog(QtWidgets.QDialog):
         if any(p.blocking for p in problems):
             return None, problems
         kind = self._kind()
+        variational = MODEL_KINDS.get(kind).variational
         try:
             model_config = ModelConfig(
                 kind=kind,
@@ -597,8 +595,8 @@ class TrainingDialog(QtWidgets.QDialog):
                 latent_dim=latent,
                 hidden_dim=self.hidden_spin.value(),
                 base_channels=self.base_spin.value(),
-                beta=self.beta_spin.value() if kind == "vae" else 1.0,
-                kl_anneal_epochs=self.anneal_spin.value() if kind == "vae" else 0,
+                beta=self.beta_spin.value() if variational else 1.0,
+                kl_anneal_epochs=self.anneal_spin.value() if variational else 0,
                 gan_loss=self.gan_loss_combo.currentData(),
             )
             train_config = TrainConfig(
@@ -609,7 +607,7 @@ class TrainingDialog(QtWidgets.QDialog):
                 device=self.device_combo.currentData(),
                 preview_every=self.preview_spin.value(),
                 lr_schedule=self.schedule_combo.currentData(),
-                binarize=self.binarize_check.isChecked() and kind != "dcgan",
+                binarize=self.binarize_check.isChecked() and not MODEL_KINDS.get(kind).adversarial,
             )
         except ConfigError as error:
             return None, [*problems, _Problem(str(error))]

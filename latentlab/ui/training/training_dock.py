@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from latentlab.model_kinds import MODEL_KINDS
 from latentlab.record_text import format_duration
 from latentlab.training.records import (
     EpochFinished,
@@ -162,10 +163,12 @@ class TrainingDock(QtWidgets.QDockWidget):
         """Clear the previous run and get ready for a new one (state becomes "running")."""
         self.set_state("running")
         self._reset_views()
-        self.loss_plot.reset(loss_names, log_y=kind in ("ae", "vae"))
+        entry = MODEL_KINDS.get(kind)
+        # Reconstruction losses fall by orders of magnitude; a GAN's losses balance.
+        self.loss_plot.reset(loss_names, log_y=not entry.adversarial)
         self.progress_label.setText(f"Starting: epoch 1/{epochs} · {total_steps:,} steps")
         self.samples_panel.clear(_WAITING_TEXT)
-        has_encoder = kind != "dcgan"
+        has_encoder = entry.has_encoder
         self.reconstructions_panel.set_shown(has_encoder)
         if has_encoder:
             self.reconstructions_panel.clear(_WAITING_TEXT)
