@@ -26,6 +26,14 @@ class GanLossKind:
     critic: bool = False  # D gives a score, not a probability: no sigmoid, no "D wins"
     critic_steps: int = 1  # discriminator updates per generator update
     saturates_when_d_wins: bool = False  # its generator gradients vanish when D is sure
+    # The range of D's score of an image (realness): a probability, or None for a critic's
+    # score of no fixed range (the map then colours over the range its points span).
+    score_range: tuple[float, float] | None = (0.0, 1.0)
+
+    @property
+    def score_name(self) -> str:
+        """What the map's colour bar and the hover caption call D's score of an image."""
+        return "critic score" if self.critic else "discriminator score D(x)"
 
     def discriminator_loss(self) -> Any:
         return load(self.discriminator)

@@ -27,6 +27,7 @@ TOY = GanLossKind(
     generator="toy_plugins:least_squares_generator",
     critic=True,
     critic_steps=3,
+    score_range=None,
 )
 
 
@@ -74,6 +75,25 @@ def test_a_registered_loss_trains_with_its_critic_steps(tiny_images, toy_loss):
     steps = [r for r in trainer.run() if isinstance(r, StepProgress)]
     assert toy_plugins.CALLS["discriminator"] == 3 * trainer.global_step  # n_critic really ran
     assert all(math.isfinite(v) for v in steps[-1].losses.values())
+
+
+def test_a_critic_s_scores_colour_the_map_over_their_own_range(
+    qtbot, window, tiny_images, toy_loss
+):
+    from gui_helpers import TIMEOUT
+
+    config = ModelConfig(kind="dcgan", latent_dim=8, gan_loss="least-squares")
+    trainer = Trainer(config, TrainConfig(epochs=1, batch_size=16), tiny_images)
+    for _ in trainer.run():
+        pass
+    with qtbot.waitSignal(window.explorer.map_ready, timeout=TIMEOUT):
+        window.explorer.set_model(trainer.model.eval(), tiny_images)
+    window.explorer.set_colour_mode("score")
+    legend, scores = window.map.legend, window.explorer.map_data.cloud.discriminator_scores
+    assert legend.colour_bar_title == "critic score"  # no "D(x)": it is no probability
+    low, high = legend.colour_bar_range
+    assert (low, high) != (0.0, 1.0)
+    assert scores.min() - 1e-6 <= low < high <= scores.max() + 1e-6  # the map's own range
 
 
 def test_a_critic_never_gets_the_discriminator_wins_warning(toy_loss):

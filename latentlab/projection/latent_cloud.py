@@ -32,7 +32,7 @@ class LatentCloud:
     reconstruction_errors: np.ndarray | None  # N float32
     source: str  # e.g. "digits:test" or "samples from the prior"
     features: np.ndarray | None = None  # N×F float32
-    discriminator_scores: np.ndarray | None = None  # N float32 in [0, 1]
+    discriminator_scores: np.ndarray | None = None  # N float32 (D's realness, see GanLossKind)
     labels_predicted: bool = False
 
     def __len__(self) -> int:

@@ -201,9 +201,12 @@ class Explorer(QObject):
         mode = self.state.colour_mode
         if cloud is not None and mode == "value":
             values, label = cloud.reconstruction_errors, "reconstruction error (MSE)"
-        elif cloud is not None and mode == "score":
-            values, label = cloud.discriminator_scores, "discriminator score D(x)"
-            limits = (0.0, 1.0)  # a probability: colours mean the same at every epoch
+        elif cloud is not None and mode == "score" and hasattr(self.state.model, "loss"):
+            loss = self.state.model.loss  # a GAN's (GanLossKind)
+            values, label = cloud.discriminator_scores, loss.score_name
+            # A probability keeps its colours at every epoch; a critic's score has no fixed
+            # range: the colours span the map's own.
+            limits = loss.score_range or (None, None)
         if values is None:
             self.map.set_colour_mode("label")
             return
@@ -445,8 +448,9 @@ class Explorer(QObject):
         if cloud.labels is not None and cloud.class_names:
             name = cloud.class_names[int(cloud.labels[index])]
             text += f" · looks like {name}" if cloud.labels_predicted else f" · {name}"
-        if cloud.discriminator_scores is not None:
-            text += f" · D(x) {cloud.discriminator_scores[index]:.2f}"
+        if cloud.discriminator_scores is not None and hasattr(self.model, "loss"):
+            short = "critic" if self.model.loss.critic else "D(x)"
+            text += f" · {short} {cloud.discriminator_scores[index]:.2f}"
         return text
 
     def _on_path_changed(self, keypoints: np.ndarray, path: np.ndarray, t: float) -> None:

@@ -95,6 +95,10 @@ class ColourBar(QtWidgets.QWidget):
         policy = QtWidgets.QSizePolicy.Policy
         self.setSizePolicy(policy.Preferred, policy.Fixed)
 
+    @property
+    def value_range(self) -> tuple[float, float]:
+        return self._vmin, self._vmax
+
     def set_range(self, lut: np.ndarray, vmin: float, vmax: float) -> None:
         self._lut, self._vmin, self._vmax = lut, vmin, vmax
         self.update()
@@ -211,6 +215,11 @@ class MapLegend(QtWidgets.QWidget):
     def colour_bar_title(self) -> str:
         """What the colour bar measures ('' when it is hidden)."""
         return self._value_title.text() if self.colour_bar_visible else ""
+
+    @property
+    def colour_bar_range(self) -> tuple[float, float]:
+        """The values at the colour bar's two ends."""
+        return self._colour_bar.value_range
 
     @property
     def colour_bar_visible(self) -> bool:
