@@ -30,3 +30,22 @@ def decoded_preview(qtbot, window, action):
     ):
         action()
     return window.explorer.preview_image.copy()
+
+
+def explore_two_epochs(qtbot, window, checkpoint):
+    """Open ``checkpoint``, then show its weights as epoch 1 and slightly changed weights as
+    epoch 2 of a run (as training would); returns the two models."""
+    import torch
+
+    from latentlab.training import load_checkpoint
+
+    open_and_wait(qtbot, window, checkpoint)
+    dataset = window.explorer.dataset
+    first, later = (load_checkpoint(checkpoint).model.eval() for _ in range(2))
+    with torch.no_grad():
+        for parameter in later.parameters():
+            parameter.mul_(1.05)  # another epoch's weights
+    for epoch, weights in ((1, first), (2, later)):
+        with qtbot.waitSignal(window.explorer.map_ready, timeout=TIMEOUT):
+            window.explorer.set_model(weights, dataset, epoch=epoch)
+    return first, later

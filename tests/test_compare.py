@@ -7,8 +7,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-import torch
-from gui_helpers import TIMEOUT, click_map, open_and_wait
+from gui_helpers import TIMEOUT, click_map, explore_two_epochs, open_and_wait
 
 from latentlab.config import ProjectionConfig
 from latentlab.projection import build_map, decode_latents, encode_dataset
@@ -192,15 +191,7 @@ def test_an_interpolation_between_two_data_points_plays_in_both(
 
 
 def test_two_epochs_of_one_run_side_by_side(qtbot, window, digits_checkpoint):
-    open_and_wait(qtbot, window, digits_checkpoint)
-    dataset = window.explorer.dataset
-    first, later = _vae(digits_checkpoint), _vae(digits_checkpoint)
-    with torch.no_grad():
-        for parameter in later.parameters():
-            parameter.mul_(1.05)  # another epoch's weights
-    for epoch, weights in ((1, first), (2, later)):
-        with qtbot.waitSignal(window.explorer.map_ready, timeout=TIMEOUT):
-            window.explorer.set_model(weights, dataset, epoch=epoch)
+    first, _later = explore_two_epochs(qtbot, window, digits_checkpoint)
     assert window.compare_sources.epochs() == [1]
     epoch_1_map = window.explorer.maps.history[0].data
     with qtbot.waitSignal(window.compare.shown, timeout=TIMEOUT):

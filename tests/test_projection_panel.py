@@ -4,8 +4,7 @@ on a t-SNE map, paths placed on it, and the maps of earlier epochs."""
 from __future__ import annotations
 
 import numpy as np
-import torch
-from gui_helpers import TIMEOUT, click_map, decoded_preview, open_and_wait
+from gui_helpers import TIMEOUT, click_map, decoded_preview, explore_two_epochs, open_and_wait
 from scipy.spatial import cKDTree
 
 from latentlab.projection import PCAProjection, TSNEProjection, decode_latents
@@ -155,19 +154,7 @@ def test_an_interpolation_path_is_drawn_where_its_ends_are_on_a_tsne_map(
 
 
 def test_the_epoch_slider_shows_earlier_maps_with_their_models(qtbot, window, digits_checkpoint):
-    from latentlab.training import load_checkpoint
-
-    model = load_checkpoint(digits_checkpoint).model.eval()
-    dataset = None
-    open_and_wait(qtbot, window, digits_checkpoint)
-    dataset = window.explorer.dataset
-    later = load_checkpoint(digits_checkpoint).model.eval()
-    with torch.no_grad():
-        for parameter in later.parameters():
-            parameter.mul_(1.05)  # another epoch's weights
-    for epoch, weights in ((1, model), (2, later)):
-        with qtbot.waitSignal(window.explorer.map_ready, timeout=TIMEOUT):
-            window.explorer.set_model(weights, dataset, epoch=epoch)
+    model, _later = explore_two_epochs(qtbot, window, digits_checkpoint)
     dock = window.projection_dock
     assert dock.epoch_box.isVisibleTo(dock) and dock.epoch_slider.maximum() == 1
     assert dock.epoch_label.text() == "epoch 2 of 2"
