@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from _common import spin, wait_signal, wait_until
 
-from latentlab.ui.decode_purposes import KeypointDecode
+from latentlab.session.decode_purposes import KeypointDecode
 
 
 def fidelity_by_inverse(found: dict) -> dict:

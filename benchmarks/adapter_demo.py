@@ -53,7 +53,7 @@ from train_throughput import (
     reference_step,
 )
 
-from latentlab.ui.decode_purposes import AttributeStripDecode
+from latentlab.session.decode_purposes import AttributeStripDecode
 
 ADAPTER = REPO_ROOT / "resources" / "examples" / "mlp_vae_adapter.py"
 

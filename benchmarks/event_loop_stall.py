@@ -51,7 +51,7 @@ from _common import spin, summary, target, wait_until
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
-from latentlab.ui.decode_purposes import PreviewDecode
+from latentlab.session.decode_purposes import PreviewDecode
 
 TICK_MS = 5
 CLICK_EVERY_MS = 100

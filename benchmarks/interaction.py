@@ -58,7 +58,7 @@ from _common import PaintSpy, spin, summary, target, wait_until
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
-from latentlab.ui.decode_purposes import InterpolationFrameDecode, PreviewDecode
+from latentlab.session.decode_purposes import InterpolationFrameDecode, PreviewDecode
 
 # p95 click → preview painted, label on the worker: MNIST's on 2 cores; others keep 16 ms
 CLICK_TARGET_MS = {"mnist": 8.0, "default": 16.0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from latentlab.ui.decode_purposes import PreviewDecode
+from latentlab.session.decode_purposes import PreviewDecode
 
 TIMEOUT = 60_000
 

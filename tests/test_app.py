@@ -19,7 +19,7 @@ from latentlab.config import ModelConfig, TrainConfig
 from latentlab.jobs.training_request import TrainingRequest
 from latentlab.latent import lerp
 from latentlab.projection import decode_latents
-from latentlab.ui.decode_purposes import (
+from latentlab.session.decode_purposes import (
     BackdropDecode,
     HoverDecode,
     InterpolationFrameDecode,

@@ -18,7 +18,7 @@ from latentlab.latent.provenance import (
     save_png_with_provenance,
 )
 from latentlab.latent.recipes import AttributeRecipe, MapClickRecipe, UnknownRecipe
-from latentlab.ui.decode_purposes import (
+from latentlab.session.decode_purposes import (
     AttributeStripDecode,
     BackdropDecode,
     HoverDecode,

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from latentlab.ui.decode_purposes import INTERACTIVE_PURPOSES, DecodePurpose
+from latentlab.session.decode_purposes import INTERACTIVE_PURPOSES, DecodePurpose
 
 Labeller = Callable[[np.ndarray], "str | None"]  # one H×W×C uint8 image -> a class name
 

@@ -17,8 +17,7 @@ from latentlab.image_tiles import tile_images
 from latentlab.jobs.maps import MapPoints
 from latentlab.latent.recipes import MapClickRecipe, Recipe
 from latentlab.session import ExplorerState, ModelSwitch, Preview
-from latentlab.ui.classifier_service import ClassifierService, same_dataset
-from latentlab.ui.decode_purposes import (
+from latentlab.session.decode_purposes import (
     BackdropDecode,
     DecodePurpose,
     HoverDecode,
@@ -27,6 +26,7 @@ from latentlab.ui.decode_purposes import (
     KeypointDecode,
     PreviewDecode,
 )
+from latentlab.ui.classifier_service import ClassifierService, same_dataset
 from latentlab.ui.decoder import DecodeResult, LatestRequestDecoder
 from latentlab.ui.map.map_controller import MapController
 from latentlab.ui.map.placement_refiner import PlacementRefiner

@@ -35,7 +35,7 @@ from latentlab.latent.recipes import (
     numbers,
 )
 from latentlab.session import ModelSwitch
-from latentlab.ui.decode_purposes import AttributeStripDecode
+from latentlab.session.decode_purposes import AttributeStripDecode
 from latentlab.ui.latent.arithmetic_dock import PREVIEW, REST, ArithmeticDock
 from latentlab.ui.latent.items_dock import ItemsDock
 

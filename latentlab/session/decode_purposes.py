@@ -2,8 +2,8 @@
 and handed back with its images, so each listener picks its results by type.
 
 Each purpose names its decoder ``channel``: a channel holds one pending request, and a new
-one replaces it (latest request wins). Qt-free: these are plain records, but they belong to
-the views (a hover, a backdrop), so they live here and not in the session.
+one replaces it (latest request wins). Qt-free records, so they live in the core (beside the
+explorer state whose preview, keypoints and map they fill), not in ui/.
 """
 
 from __future__ import annotations
