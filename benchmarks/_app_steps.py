@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 from _common import spin, wait_signal, wait_until
 
+from latentlab.session.decode_purposes import KeypointDecode
+
 
 def fidelity_by_inverse(found: dict) -> dict:
     """The Projection panel's click fidelity per inverse (None where no click was measured)."""
@@ -63,7 +65,7 @@ def set_keypoints(window, rows, source: str) -> None:
         wait_signal(
             window.explorer.decoder.decoded,
             30,
-            check=lambda r: r.channel == "keypoint",
+            check=lambda r: isinstance(r.purpose, KeypointDecode),
             action=lambda i=index, r=row: window.explorer.decode_keypoint(
                 i, cloud.latents[r], f"{source} #{r}"
             ),

@@ -53,6 +53,8 @@ from train_throughput import (
     reference_step,
 )
 
+from latentlab.session.decode_purposes import AttributeStripDecode
+
 ADAPTER = REPO_ROOT / "resources" / "examples" / "mlp_vae_adapter.py"
 
 
@@ -112,7 +114,7 @@ def latent_math(window, plus: int, minus: int, base: int) -> dict:
     wait_signal(
         window.explorer.decoder.decoded,
         30,
-        check=lambda r: r.channel == "attribute_strip",
+        check=lambda r: isinstance(r.purpose, AttributeStripDecode),
         action=lambda: math.base.setCurrentText("base"),
     )
     spin(0.2)

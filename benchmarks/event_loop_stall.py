@@ -51,6 +51,8 @@ from _common import spin, summary, target, wait_until
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
+from latentlab.session.decode_purposes import PreviewDecode
+
 TICK_MS = 5
 CLICK_EVERY_MS = 100
 STALL_LIMIT_MS = 50.0
@@ -139,7 +141,7 @@ class MapClicker:
         window.explorer.decoder.decoded.connect(self._on_decoded)
 
     def _on_decoded(self, result: Any) -> None:
-        if result.channel == "preview":
+        if isinstance(result.purpose, PreviewDecode):
             self.previews += 1
 
     def _click(self) -> None:

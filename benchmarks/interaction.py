@@ -10,8 +10,8 @@ loads it. Then:
   ``QTest.mouseRelease`` once the image is shown (a click holds the button ~100 ms; the map
   decodes on the press). The clock starts just before the press is sent and
   stops when the new preview is on screen: the decoded image was handed to
-  ``PreviewDock.show_preview`` (this click's decode: the "preview" channel's result whose
-  context is ``(caption, recipe)`` with this click's caption) and the preview ``PixelView``
+  ``PreviewDock.show_preview`` (this click's decode: the result whose purpose is a
+  ``PreviewDecode`` with this click's caption) and the preview ``PixelView``
   was painted and flushed. The dock repaints the preview and its caption at once
   (``repaint()``), so the clock stops when ``show_preview`` returns; a paint that comes later
   (the window's next repaint) stops it when the event loop comes back from that repaint.
@@ -57,6 +57,8 @@ import numpy as np
 from _common import PaintSpy, spin, summary, target, wait_until
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
+
+from latentlab.session.decode_purposes import InterpolationFrameDecode, PreviewDecode
 
 # p95 click → preview painted, label on the worker: MNIST's on 2 cores; others keep 16 ms
 CLICK_TARGET_MS = {"mnist": 8.0, "default": 16.0}
@@ -164,13 +166,8 @@ class ClickProbe:
 
     def _on_decoded(self, result: Any) -> None:
         s = self._state
-        context = result.context  # a preview's is (description, recipe)
-        if (
-            result.channel == "preview"
-            and isinstance(context, tuple)
-            and len(context) == 2
-            and context[0] == s.get("context")
-        ):
+        purpose = result.purpose
+        if isinstance(purpose, PreviewDecode) and purpose.description == s.get("context"):
             s.setdefault("result", result)
 
     def _show_preview(self, image: np.ndarray, caption: str) -> None:
@@ -410,7 +407,7 @@ def set_keypoints_like_a_user(window: Any) -> None:
         decoded = _common.wait_signal(
             window.explorer.decoder.decoded,
             10,
-            check=lambda result: result.channel == "preview",
+            check=lambda result: isinstance(result.purpose, PreviewDecode),
             action=lambda x=x, y=y: QTest.mouseClick(
                 viewport, _LEFT, _NO_MODIFIER, window.map.data_to_viewport(x, y)
             ),
@@ -459,7 +456,7 @@ class SliderDrag:
             set_path_ms.append((time.perf_counter() - t0) * 1e3)
 
         def on_decoded(result: Any) -> None:
-            if result.channel == "interpolation":
+            if isinstance(result.purpose, InterpolationFrameDecode):
                 results.append((time.perf_counter(), result.latents[0]))
 
         def on_requested(_latent: Any) -> None:

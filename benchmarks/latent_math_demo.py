@@ -154,7 +154,7 @@ def main() -> None:
             "vector_norm": vector.norm,
             "reliability_median_cos": vector.reliability,
             "reliability_5th_percentile_cos": vector.reliability_low,
-            "strip_strengths": stored.recipe["strengths"],
+            "strip_strengths": list(stored.recipe.strengths),
             "strip_ink": strip_ink.round(4).tolist(),
             "strip_ink_rises": bool(np.all(np.diff(strip_ink) > 0)),
             "preview_is_decode_of_base_plus_2v": bool(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from latentlab.session.decode_purposes import PreviewDecode
+
 TIMEOUT = 60_000
 
 
@@ -26,7 +28,7 @@ def decoded_preview(qtbot, window, action):
     with qtbot.waitSignal(
         window.explorer.decoder.decoded,
         timeout=TIMEOUT,
-        check_params_cb=lambda r: r.channel == "preview",
+        check_params_cb=lambda r: isinstance(r.purpose, PreviewDecode),
     ):
         action()
     return window.explorer.preview_image.copy()

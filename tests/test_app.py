@@ -19,6 +19,12 @@ from latentlab.config import ModelConfig, TrainConfig
 from latentlab.jobs.training_request import TrainingRequest
 from latentlab.latent import lerp
 from latentlab.projection import decode_latents
+from latentlab.session.decode_purposes import (
+    BackdropDecode,
+    HoverDecode,
+    InterpolationFrameDecode,
+    KeypointDecode,
+)
 from latentlab.ui.main_window import MainWindow
 
 
@@ -161,7 +167,8 @@ def test_the_slider_shows_decode_of_lerp_a_b_t(qtbot, window, digits_checkpoint)
 
     def frame_for(t):
         return lambda r: (
-            r.channel == "interpolation" and np.allclose(r.latents[0], lerp(a, b, t), atol=1e-5)
+            isinstance(r.purpose, InterpolationFrameDecode)
+            and np.allclose(r.latents[0], lerp(a, b, t), atol=1e-5)
         )
 
     with qtbot.waitSignal(
@@ -264,11 +271,11 @@ def test_the_manifold_backdrop_tiles_decoded_images_under_the_points(
     with qtbot.waitSignal(
         window.explorer.decoder.decoded,
         timeout=TIMEOUT,
-        check_params_cb=lambda r: r.channel == "backdrop",
+        check_params_cb=lambda r: isinstance(r.purpose, BackdropDecode),
     ) as decoded:
         window.backdrop_action.trigger()
     result = decoded.args[0]
-    rows, columns = result.context[4], result.context[5]
+    rows, columns = result.purpose.rows, result.purpose.columns
     assert rows * columns == len(result.images) >= 12
     qtbot.waitUntil(lambda: window.map.overlays.backdrop_visible, timeout=TIMEOUT)
     window.backdrop_action.trigger()
@@ -300,7 +307,7 @@ def test_hovering_a_point_shows_its_image_and_reconstruction(qtbot, window, digi
     with qtbot.waitSignal(
         window.explorer.decoder.decoded,
         timeout=TIMEOUT,
-        check_params_cb=lambda r: r.channel == "hover",
+        check_params_cb=lambda r: isinstance(r.purpose, HoverDecode),
     ):
         QTest.mouseMove(window.map.plot_widget.viewport(), window.map.data_to_viewport(x, y))
     hovered = window.map.hovered_index()
@@ -329,7 +336,7 @@ def test_a_hovered_data_point_becomes_an_interpolation_end(qtbot, window, digits
         with qtbot.waitSignal(
             window.explorer.decoder.decoded,
             timeout=TIMEOUT,
-            check_params_cb=lambda r: r.channel == "keypoint",
+            check_params_cb=lambda r: isinstance(r.purpose, KeypointDecode),
         ):
             button.click()
         np.testing.assert_allclose(

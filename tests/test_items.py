@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from latentlab.latent.expression import evaluate_expression
 from latentlab.latent.items import ITEM_KINDS, ItemSet, LatentItem
+from latentlab.latent.recipes import ArithmeticRecipe
 
 
 def vectors(n: int, d: int = 3, start: float = 0.0) -> np.ndarray:
@@ -129,12 +132,18 @@ def test_invalid_items_are_refused(kind, latents, kwargs, fragment):
 def test_images_recipes_and_kinds_are_kept():
     item_set = ItemSet()
     thumbnail = np.zeros((8, 8, 3), dtype=np.uint8)
-    recipe = {"expression": "A-B"}
+    recipe = ArithmeticRecipe(expression="A-B")
     item = item_set.add("result", np.ones(3), image=thumbnail, recipe=recipe)
-    recipe["expression"] = "changed later"
+    with pytest.raises(dataclasses.FrozenInstanceError):  # nothing can change it later
+        recipe.expression = "changed later"
     assert item.image.shape == (8, 8, 3)
-    assert item.recipe == {"expression": "A-B"}
+    assert item.recipe == ArithmeticRecipe(expression="A-B")
     assert item.kind in ITEM_KINDS
+
+
+def test_a_recipe_must_be_a_recipe_not_a_dict():
+    with pytest.raises(TypeError, match="Recipe"):
+        ItemSet().add("result", np.ones(3), recipe={"expression": "A-B"})
 
 
 def test_rename_keeps_the_order_and_checks_the_new_name(items):

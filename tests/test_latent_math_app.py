@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 from trained_models import train_digits_gan
 
 from latentlab.latent.provenance import read_provenance
+from latentlab.latent.recipes import AttributeRecipe
 from latentlab.projection import decode_latents
 
 
@@ -194,7 +195,7 @@ def test_attribute_vector_applies_base_plus_strength_times_vector(qtbot, opened,
     with qtbot.waitSignal(
         window.explorer.preview_shown,
         timeout=TIMEOUT,
-        check_params_cb=lambda _latent, recipe: recipe.get("strength") == -1.5,
+        check_params_cb=lambda _latent, recipe: recipe.strength == -1.5,
     ):
         dock.set_strength(-1.5)
     assert np.allclose(window.explorer.preview_latent, expected, atol=1e-5)
@@ -205,7 +206,8 @@ def test_attribute_vector_applies_base_plus_strength_times_vector(qtbot, opened,
     path = window.latent_files.export_strip(tmp_path / "thickness.png")
     provenance = read_provenance(path)
     assert provenance.frames.shape == (7, vector.direction.size)
-    assert provenance.recipe["positive"] == "thick" and provenance.recipe["strength"] == -1.5
+    assert isinstance(provenance.recipe, AttributeRecipe)
+    assert provenance.recipe.positive == "thick" and provenance.recipe.strength == -1.5
     window.state.set_preview(None)
     reopened = decoded_preview(qtbot, window, lambda: window.latent_files.open_latent(path))
     assert np.allclose(window.explorer.preview_latent, expected, atol=1e-6)
@@ -284,7 +286,7 @@ def test_an_exported_preview_reopens_to_the_same_latent(qtbot, opened, tmp_path)
     decoded_preview(qtbot, window, lambda: click_map(qtbot, window, x0 * 0.3, y1 * 0.2))
     original = window.explorer.preview_latent.copy()
     path = window.latent_files.export_preview(tmp_path / "clicked.png")
-    assert read_provenance(path).recipe["kind"] == "map click"
+    assert read_provenance(path).recipe.to_json()["kind"] == "map click"
     decoded_preview(qtbot, window, lambda: click_map(qtbot, window, x1 * 0.5, y0 * 0.5))
     decoded_preview(qtbot, window, lambda: window.latent_files.open_latent(path))
     assert np.array_equal(window.explorer.preview_latent, original)

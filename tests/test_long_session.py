@@ -15,6 +15,7 @@ from trained_models import train_digits_gan
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.data import load_dataset
 from latentlab.jobs.training_request import TrainingRequest
+from latentlab.latent.recipes import NO_RECIPE
 from latentlab.training import DatasetInfo, Trainer
 
 
@@ -236,7 +237,7 @@ def test_a_long_caption_does_not_widen_the_preview_past_a_small_screen(
     width = window.preview_dock.width()
     latent = window.explorer.map_data.cloud.latents[0]
     caption = "a latent reopened from a file with a very long name " * 6
-    decoded_preview(qtbot, window, lambda: window.explorer.show_latent(latent, caption, {}))
+    decoded_preview(qtbot, window, lambda: window.explorer.show_latent(latent, caption, NO_RECIPE))
     qtbot.wait(50)  # one layout pass
     assert window.preview_dock.width() <= width + 1
     export = window.preview_dock.export

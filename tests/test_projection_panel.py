@@ -7,6 +7,7 @@ import numpy as np
 from gui_helpers import TIMEOUT, click_map, decoded_preview, explore_two_epochs, open_and_wait
 from scipy.spatial import cKDTree
 
+from latentlab.latent.recipes import MapClickRecipe
 from latentlab.projection import PCAProjection, TSNEProjection, decode_latents
 
 
@@ -76,7 +77,8 @@ def test_clicking_empty_space_on_a_tsne_map_decodes_an_image(qtbot, window, digi
         images[method] = decoded_preview(qtbot, window, lambda: click_map(qtbot, window, x, y))
         assert len(clicked) == 1
         recipe = window.explorer.preview_recipe
-        assert recipe["inverse"] == method and recipe["map_xy"] == list(clicked[0])
+        assert isinstance(recipe, MapClickRecipe)
+        assert recipe.inverse == method and recipe.map_xy == tuple(clicked[0])
         latent = data.to_latent([clicked[0]], method)
         np.testing.assert_allclose(window.explorer.preview_latent, latent[0], rtol=1e-6)
         expected = decode_latents(window.explorer.model, latent)[0]

@@ -22,6 +22,7 @@ from latentlab.latent.provenance import (
     read_provenance,
     save_png_with_provenance,
 )
+from latentlab.latent.recipes import ArithmeticRecipe, GroupRecipe, KeypointRecipe, UnknownRecipe
 
 SHA = "1a2b3c4d" + "0" * 56
 
@@ -36,7 +37,10 @@ def sample(frames: bool = False) -> Provenance:
         latent=awkward_latent(),
         model_sha256=SHA,
         model_name="mnist-vae.safetensors",
-        recipe={"kind": "arithmetic", "expression": "A - B + C", "items": {"A": [0.1, 1e-300]}},
+        recipe=ArithmeticRecipe(
+            expression="A - B + C",
+            items=(("A", KeypointRecipe(latent=(0.1, 1e-300))), ("B", GroupRecipe(count=1))),
+        ),
         frames=np.stack([awkward_latent(seed=s) for s in range(5)]) if frames else None,
     )
 
@@ -63,8 +67,14 @@ def test_float32_latent_round_trips_as_float64():
 
 
 def test_recipe_may_hold_numpy_values():
-    provenance = Provenance(latent=[1.0, 2.0], recipe={"a": np.arange(3), "t": np.float32(0.5)})
-    assert Provenance.from_json(provenance.to_json()).recipe == {"a": [0, 1, 2], "t": 0.5}
+    recipe = KeypointRecipe(latent=np.arange(3), description="x")  # an array, not a tuple
+    unknown = UnknownRecipe.of({"a": np.arange(3), "t": np.float32(0.5)})
+    for written, read in (
+        (recipe, KeypointRecipe(latent=(0.0, 1.0, 2.0), description="x")),
+        (unknown, UnknownRecipe.of({"a": [0, 1, 2], "t": 0.5})),
+    ):
+        provenance = Provenance(latent=[1.0, 2.0], recipe=written)
+        assert Provenance.from_json(provenance.to_json()).recipe == read
 
 
 @pytest.mark.parametrize("channels", [None, 1, 3])

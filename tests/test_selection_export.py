@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from latentlab.latent.provenance import read_provenance
+from latentlab.latent.recipes import DataPointRecipe
 from latentlab.latent.selection_export import export_selection
 
 CLASSES = ("zero", "one", "two")
@@ -63,7 +64,8 @@ def test_export_three_points(tmp_path):
         provenance = read_provenance(path)
         assert np.array_equal(provenance.latent, latent)
         assert provenance.model_sha256 == "ab" * 32 and provenance.model_name == "m.safetensors"
-        assert provenance.recipe == {
+        assert isinstance(provenance.recipe, DataPointRecipe)
+        assert provenance.recipe.to_json() == {
             "kind": "data point",
             "index": int(index),
             "label": CLASSES[label],
@@ -91,7 +93,7 @@ def test_export_without_labels_or_group(tmp_path):
     assert rows[1][1:3] == ["", ""]
     exact = latents.astype(np.float32).astype(np.float64)
     assert np.array_equal([float(v) for v in rows[2][3:]], exact[1])
-    assert read_provenance(result.image_paths[1]).recipe["label"] is None
+    assert read_provenance(result.image_paths[1]).recipe.label is None
 
 
 def test_group_name_is_made_file_safe(tmp_path):

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from latentlab.latent.recipes import MapClickRecipe
 from latentlab.session import ExplorerState, Keypoints, ModelIdentity, Preview
 
 
@@ -15,6 +16,9 @@ def fake_model(latent_dim: int, kind: str = "vae", has_encoder: bool = True):
     return SimpleNamespace(
         config=config, latent_dim=latent_dim, image_shape=(1, 16, 16), has_encoder=has_encoder
     )
+
+
+PLACE = MapClickRecipe(map_xy=(0.5, -0.25), projection="pca", inverse="exact")
 
 
 class Dataset:
@@ -26,7 +30,7 @@ class Dataset:
 
 
 def preview(dim: int) -> Preview:
-    return Preview(np.zeros(dim), np.zeros((16, 16, 1), np.uint8), "a place", {"kind": "map click"})
+    return Preview(np.zeros(dim), np.zeros((16, 16, 1), np.uint8), "a place", PLACE)
 
 
 def explored(dim: int = 8, dataset: Dataset | None = None) -> ExplorerState:

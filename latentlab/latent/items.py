@@ -17,6 +17,7 @@ from pathlib import PurePath
 import numpy as np
 
 from latentlab.latent.expression import FUNCTIONS, is_valid_name
+from latentlab.latent.recipes import Recipe
 
 ITEM_KINDS = ("group", "point", "place", "image", "result")
 # Kinds whose latents come from dataset points, and so are recomputed when the model changes.
@@ -35,7 +36,7 @@ class LatentItem:
     indices: np.ndarray | None
     description: str = ""
     image: np.ndarray | None = None
-    recipe: dict | None = None
+    recipe: Recipe | None = None  # how its latent was made (None: not recorded)
 
     @property
     def value(self) -> np.ndarray:
@@ -116,12 +117,14 @@ class ItemSet:
         indices: np.ndarray | None = None,
         description: str = "",
         image: np.ndarray | None = None,
-        recipe: dict | None = None,
+        recipe: Recipe | None = None,
         replace: bool = False,
     ) -> LatentItem:
         """Add an item (``name`` None: a suggested one); ``replace`` swaps one in place."""
         if kind not in ITEM_KINDS:
             raise ValueError(f"unknown item kind {kind!r}; kinds are {', '.join(ITEM_KINDS)}")
+        if recipe is not None and not isinstance(recipe, Recipe):
+            raise TypeError(f"a recipe is a Recipe, got {type(recipe).__name__}")
         latents = _as_latents(latents, kind)
         indices = _as_indices(indices, kind, len(latents))
         if name is None:
@@ -144,7 +147,7 @@ class ItemSet:
             indices=indices,
             description=description,
             image=_as_image(image),
-            recipe=dict(recipe) if recipe is not None else None,
+            recipe=recipe,
         )
         self._items[name] = item  # an existing key keeps its place in the order
         return item

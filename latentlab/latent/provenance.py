@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from PIL.PngImagePlugin import PngInfo
 
 from latentlab import bounded_json
+from latentlab.latent.recipes import NO_RECIPE, Recipe, recipe_from_json
 from latentlab.png_files import write_png
 
 PROVENANCE_KEY = "latentlab"
@@ -45,14 +46,14 @@ class Provenance:
 
     ``latent`` is the (D,) vector the image shows (for a strip: the frame the user was looking
     at), ``frames`` the F×D latents of every frame of a strip (None for single images),
-    ``recipe`` JSON-able details of how the latent was made. Arrays are stored as read-only
-    float64 copies.
+    ``recipe`` how the latent was made (JSON only inside the file). Arrays are stored as
+    read-only float64 copies.
     """
 
     latent: np.ndarray
     model_sha256: str = ""
     model_name: str = ""
-    recipe: dict = field(default_factory=dict)
+    recipe: Recipe = NO_RECIPE
     frames: np.ndarray | None = None
 
     def __post_init__(self) -> None:
@@ -69,8 +70,8 @@ class Provenance:
             object.__setattr__(self, "frames", frames)
         if not isinstance(self.model_sha256, str) or not isinstance(self.model_name, str):
             raise ProvenanceError("model_sha256 and model_name must be strings")
-        if not isinstance(self.recipe, dict):
-            raise ProvenanceError(f"recipe must be a dict, got {type(self.recipe).__name__}")
+        if not isinstance(self.recipe, Recipe):
+            raise ProvenanceError(f"recipe must be a Recipe, got {type(self.recipe).__name__}")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Provenance):
@@ -91,19 +92,17 @@ class Provenance:
     __hash__ = None  # type: ignore[assignment]  # holds arrays: equal but unhashable
 
     def to_json(self) -> str:
-        """Compact JSON with ``format_version``; numpy values in the recipe become plain JSON."""
-        payload = {
-            "format_version": FORMAT_VERSION,
-            "latent": self.latent.tolist(),
-            "model_sha256": self.model_sha256,
-            "model_name": self.model_name,
-            "recipe": self.recipe,
-            "frames": None if self.frames is None else self.frames.tolist(),
-        }
+        """Compact JSON with ``format_version``; the recipe as its JSON object."""
         try:
-            return json.dumps(
-                payload, separators=(",", ":"), allow_nan=False, default=_numpy_to_json
-            )
+            payload = {
+                "format_version": FORMAT_VERSION,
+                "latent": self.latent.tolist(),
+                "model_sha256": self.model_sha256,
+                "model_name": self.model_name,
+                "recipe": self.recipe.to_json(),
+                "frames": None if self.frames is None else self.frames.tolist(),
+            }
+            return json.dumps(payload, separators=(",", ":"), allow_nan=False)
         except (TypeError, ValueError) as error:
             raise ProvenanceError(f"the recipe cannot be stored as JSON: {error}") from error
 
@@ -159,7 +158,7 @@ class Provenance:
             latent=np.array(latent, dtype=np.float64),
             model_sha256=model_sha256,
             model_name=model_name,
-            recipe=recipe,
+            recipe=recipe_from_json(recipe),
             frames=None if frames is None else np.array(frames, dtype=np.float64),
         )
 
@@ -169,7 +168,7 @@ def describe(provenance: Provenance) -> str:
     parts = [f"{provenance.latent.size}-dimensional latent"]
     details = ", ".join(
         f"{key}: {value}"
-        for key, value in provenance.recipe.items()
+        for key, value in provenance.recipe.to_json().items()
         if isinstance(value, (str, int, float))  # scalars only: lists of numbers are noise here
     )
     if details:
@@ -298,12 +297,3 @@ def _number_list(value: Any, name: str, most: int) -> list[float]:
         if not math.isfinite(item):
             raise ProvenanceError(f"the LatentLab metadata is corrupt: '{name}' is not finite")
     return [float(item) for item in value]
-
-
-def _numpy_to_json(value: Any) -> Any:
-    """Let recipes hold numpy arrays and scalars: they become lists and Python numbers."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")

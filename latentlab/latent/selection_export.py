@@ -17,6 +17,7 @@ import numpy as np
 
 from latentlab.atomic_files import atomic_write
 from latentlab.latent.provenance import Provenance, save_png_with_provenance
+from latentlab.latent.recipes import DataPointRecipe
 from latentlab.png_files import as_nhwc
 
 DEFAULT_STEM = "selection"
@@ -86,7 +87,7 @@ def export_selection(
             latent=latents[i],
             model_sha256=model_sha256,
             model_name=model_name,
-            recipe={"kind": "data point", "index": index, "label": class_name, "group": group_name},
+            recipe=DataPointRecipe(index=index, label=class_name, group=group_name),
         )
         path = folder / f"{stem}_{index:06d}.png"
         image_paths.append(save_png_with_provenance(images[i], path, provenance, scale=scale))

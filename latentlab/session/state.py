@@ -7,13 +7,14 @@ transition through which every model arrives (see ``latentlab.session.transition
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from psygnal import Signal
 
 from latentlab.latent.items import ItemSet
+from latentlab.latent.recipes import NO_RECIPE, Recipe
 from latentlab.session.fingerprint import ModelFingerprint
 from latentlab.session.identity import ModelIdentity
 from latentlab.session.keypoints import Keypoints
@@ -30,7 +31,7 @@ class Preview:
     latent: np.ndarray  # (D,) float64
     image: np.ndarray  # H×W×C uint8
     description: str
-    recipe: dict = field(default_factory=dict)  # for provenance: "kind", ...
+    recipe: Recipe = NO_RECIPE  # for provenance
 
 
 class ExplorerState:

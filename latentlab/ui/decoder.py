@@ -1,6 +1,7 @@
 """Interactive decoding on a worker thread, where the latest request wins.
 
-Each *channel* ("preview", "hover", "interpolation", "backdrop", ...) holds at most one pending
+Each request says what it is for (a ``DecodePurpose``: a preview, a hover, a backdrop, ...),
+and the result carries that purpose back. Each purpose's *channel* holds at most one pending
 request: a new one replaces the old before it is started, so a burst of mouse or slider events
 never queues stale work, and the last image shown is the one for where the mouse stopped.
 
@@ -21,15 +22,16 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from latentlab.session.decode_purposes import INTERACTIVE_PURPOSES, DecodePurpose
+
 Labeller = Callable[[np.ndarray], "str | None"]  # one H×W×C uint8 image -> a class name
 
 
 @dataclass(frozen=True)
 class DecodeRequest:
-    channel: str
+    purpose: DecodePurpose  # returned untouched with the result
     model: Any  # a LatentModel in eval mode, used read-only
     latents: np.ndarray | None  # N×D float32 (None: made by ``make_latents`` on the worker)
-    context: Any = None  # returned untouched with the result
     make_latents: Callable[[], np.ndarray] | None = None
     labeller: Labeller | None = None  # names the first image, on the worker
     issued_at: float = field(default_factory=time.perf_counter)
@@ -37,10 +39,9 @@ class DecodeRequest:
 
 @dataclass(frozen=True)
 class DecodeResult:
-    channel: str
+    purpose: DecodePurpose  # the request's
     images: np.ndarray  # N×H×W×C uint8
     latents: np.ndarray
-    context: Any
     decode_ms: float  # time spent in the model
     latency_ms: float  # from the request to the result being ready
     label: str | None = None  # what the labeller saw in the first image
@@ -67,9 +68,8 @@ def check_latent_size(model: Any, latents: np.ndarray) -> np.ndarray:
 # GUI thread was painting on. Bigger batches (backdrops, strips) keep every core.
 SINGLE_THREAD_MAX_IMAGES = 8
 
-# Served first when several channels wait: what the user is looking at right now. The rest
-# (attribute strips, backdrops, interpolation strips) follows in the order asked.
-INTERACTIVE_CHANNELS = ("preview", "interpolation", "hover", "keypoint")
+# Served first when several channels wait (see INTERACTIVE_PURPOSES).
+INTERACTIVE_CHANNELS = tuple(purpose.channel for purpose in INTERACTIVE_PURPOSES)
 
 
 def _priority(channel: str) -> int:
@@ -99,7 +99,7 @@ class _DecodeWorker(QObject):
                 with self._threads_for(request):
                     result = _serve(request)
             except Exception as error:  # shown to the user; the worker keeps serving
-                self.failed.emit(request.channel, f"{type(error).__name__}: {error}")
+                self.failed.emit(request.purpose.channel, f"{type(error).__name__}: {error}")
                 continue
             self.decoded.emit(result)
 
@@ -134,10 +134,9 @@ def _serve(request: DecodeRequest) -> DecodeResult:
         except Exception:  # the caption loses its "looks like"; the image is still shown
             label = None
     return DecodeResult(
-        channel=request.channel,
+        purpose=request.purpose,
         images=images,
         latents=latents,
-        context=request.context,
         decode_ms=(done - started) * 1000,
         latency_ms=(time.perf_counter() - request.issued_at) * 1000,
         label=label,
@@ -166,26 +165,25 @@ class LatestRequestDecoder(QObject):
 
     def request(
         self,
-        channel: str,
+        purpose: DecodePurpose,
         model: Any,
         latents: np.ndarray | None,
-        context: Any = None,
         *,
         make_latents: Callable[[], np.ndarray] | None = None,
         labeller: Labeller | None = None,
     ) -> None:
         """Decode ``latents`` (N×D or D; or what ``make_latents()`` returns, on the worker)
-        on ``channel``, replacing that channel's pending request if the worker has not
+        for ``purpose``, replacing the pending request of its channel if the worker has not
         started it yet. Latents of another size than the model's raise LatentSizeError here,
         before anything is queued."""
         if latents is not None:
             latents = check_latent_size(model, latents)
         pending = DecodeRequest(
-            channel, model, latents, context, make_latents=make_latents, labeller=labeller
+            purpose, model, latents, make_latents=make_latents, labeller=labeller
         )
         with self._lock:
             idle = not self._pending
-            self._pending[channel] = pending
+            self._pending[purpose.channel] = pending
         if idle:  # a busy worker drains the queue by itself; only wake an idle one
             self._wake.emit()
 

@@ -15,7 +15,17 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from latentlab.image_tiles import tile_images
 from latentlab.jobs.maps import MapPoints
+from latentlab.latent.recipes import MapClickRecipe, Recipe
 from latentlab.session import ExplorerState, ModelSwitch, Preview
+from latentlab.session.decode_purposes import (
+    BackdropDecode,
+    DecodePurpose,
+    HoverDecode,
+    InterpolationFrameDecode,
+    InterpolationStripDecode,
+    KeypointDecode,
+    PreviewDecode,
+)
 from latentlab.ui.classifier_service import ClassifierService, same_dataset
 from latentlab.ui.decoder import DecodeResult, LatestRequestDecoder
 from latentlab.ui.map.map_controller import MapController
@@ -31,7 +41,7 @@ class Explorer(QObject):
     map_improved = Signal(object)  # the same map, measured and with its learned inverse
     fidelity_measured = Signal(object)  # {inverse method: ClickFidelity} of the shown map
     preview_decoded = Signal(object, str)  # image H×W×C uint8, caption
-    # latent (D,), recipe dict: the preview changed (Qt's side of state.preview_changed, to
+    # latent (D,), Recipe: the preview changed (Qt's side of state.preview_changed, to
     # wait on with Qt's tools; views listen to the state)
     preview_shown = Signal(object, object)
     decode_timed = Signal(float)  # ms from the request to the image, for the status bar
@@ -49,6 +59,14 @@ class Explorer(QObject):
         self.preview = preview_dock
         self.interpolation = interpolation_dock
         self.decoder = LatestRequestDecoder(self)
+        self._show_result = {  # what each purpose's images become
+            PreviewDecode: self._show_preview,
+            HoverDecode: self._show_hover,
+            InterpolationFrameDecode: self._show_interpolation_frame,
+            InterpolationStripDecode: lambda result: self.interpolation.show_strip(result.images),
+            KeypointDecode: self._show_keypoint,
+            BackdropDecode: self._show_backdrop,
+        }
         self.decoder.decoded.connect(self._on_decoded)
         self.decoder.failed.connect(
             lambda channel, message: self.error_raised.emit("Decoding failed", message)
@@ -89,9 +107,11 @@ class Explorer(QObject):
         latent_map.point_hovered.connect(self._on_hovered)
         latent_map.view_changed.connect(self._on_view_changed)
         interpolation_dock.frame_requested.connect(
-            lambda latent: self._decode("interpolation", latent)
+            lambda latent: self._decode(InterpolationFrameDecode(), latent)
         )
-        interpolation_dock.strip_requested.connect(lambda latents: self._decode("strip", latents))
+        interpolation_dock.strip_requested.connect(
+            lambda latents: self._decode(InterpolationStripDecode(), latents)
+        )
         interpolation_dock.path_changed.connect(self._on_path_changed)
         interpolation_dock.keypoint_requested.connect(self.use_preview_as_keypoint)
         preview_dock.use_as_keypoint_requested.connect(self.use_preview_as_keypoint)
@@ -134,8 +154,8 @@ class Explorer(QObject):
         return "" if self.state.preview is None else self.state.preview.description
 
     @property
-    def preview_recipe(self) -> dict:
-        return {} if self.state.preview is None else self.state.preview.recipe
+    def preview_recipe(self) -> Recipe | None:
+        return None if self.state.preview is None else self.state.preview.recipe
 
     # -- the model ----------------------------------------------------------------------
 
@@ -257,7 +277,7 @@ class Explorer(QObject):
         self._marker_with_image = None  # placed from the latent on the new map, below
         preview = self.state.preview
         if preview is not None:
-            self._decode("preview", preview.latent, context=(preview.description, preview.recipe))
+            self._decode(PreviewDecode(preview.description, preview.recipe), preview.latent)
             self._place_marker(preview.latent)
         if self.backdrop_enabled:
             self._on_view_changed(*self.map.view_range())
@@ -298,9 +318,8 @@ class Explorer(QObject):
         if modifiers & Qt.KeyboardModifier.ShiftModifier.value:
             method = self.state.inverse_in_use()
             self._decode(
-                "keypoint",
+                KeypointDecode(len(self.state.keypoints), f"map ({x:.2f}, {y:.2f})"),
                 None,
-                context=(len(self.state.keypoints), f"map ({x:.2f}, {y:.2f})"),
                 make_latents=lambda: data.to_latent([[x, y]], method),
             )
             return
@@ -319,20 +338,16 @@ class Explorer(QObject):
         method = self.state.inverse_in_use()
         self.placer.forget("marker")  # the marker goes where the user clicked, with the image
         self._marker_with_image = (float(x), float(y))
-        recipe = {
-            "kind": "map click",
-            "map_xy": [float(x), float(y)],
-            "projection": data.config.method,
-            "inverse": method,
-        }
+        recipe = MapClickRecipe(
+            map_xy=(float(x), float(y)), projection=data.config.method, inverse=method
+        )
         self._decode(
-            "preview",
+            PreviewDecode(f"map ({x:.2f}, {y:.2f})", recipe),
             None,
-            context=(f"map ({x:.2f}, {y:.2f})", recipe),
             make_latents=lambda: data.to_latent([[x, y]], method),
         )
 
-    def show_latent(self, latent: np.ndarray, description: str, recipe: dict) -> None:
+    def show_latent(self, latent: np.ndarray, description: str, recipe: Recipe) -> None:
         """Decode ``latent`` into the preview and mark where it lands on the map (an
         arithmetic result, a traversal step, an encoded or reopened image). A latent of
         another size than the model's is not decoded: the status bar says why."""
@@ -342,7 +357,7 @@ class Explorer(QObject):
             return
         self._marker_with_image = None  # a click still being decoded no longer moves it
         self._place_marker(latent)
-        self._decode("preview", latent, context=(description, recipe))
+        self._decode(PreviewDecode(description, recipe), latent)
 
     def _refuse(self, latent: np.ndarray) -> None:
         if self.state.model is not None:
@@ -351,17 +366,13 @@ class Explorer(QObject):
                 f"size is {self.state.latent_dim}."
             )
 
-    def request_decode(self, channel: str, latents: np.ndarray, context: Any = None) -> None:
-        """Decode ``latents`` on ``channel`` with the explored model (results arrive through
+    def request_decode(self, purpose: DecodePurpose, latents: np.ndarray) -> None:
+        """Decode ``latents`` for ``purpose`` with the explored model (results arrive through
         ``decoder.decoded``); latents of another size are not decoded."""
-        self._decode(channel, latents, context)
+        self._decode(purpose, latents)
 
     def _decode(
-        self,
-        channel: str,
-        latents: np.ndarray | None,
-        context: Any = None,
-        make_latents: Any = None,
+        self, purpose: DecodePurpose, latents: np.ndarray | None, make_latents: Any = None
     ) -> None:
         """Queue a decode with the explored model; latents of another size are dropped here."""
         model = self.state.model
@@ -371,11 +382,9 @@ class Explorer(QObject):
             self._refuse(latents)
             return
         labeller = None
-        if channel == "preview" and self.label_on_worker:
+        if isinstance(purpose, PreviewDecode) and self.label_on_worker:
             labeller = self.classifier.labeller()
-        self.decoder.request(
-            channel, model, latents, context, make_latents=make_latents, labeller=labeller
-        )
+        self.decoder.request(purpose, model, latents, make_latents=make_latents, labeller=labeller)
 
     # -- hover --------------------------------------------------------------------------
 
@@ -394,7 +403,7 @@ class Explorer(QObject):
         self.preview.show_hover(cloud.images[index], title)
         self.map.highlight_point(index)
         if self.state.identity.has_encoder:
-            self._decode("hover", cloud.latents[index], context=index)
+            self._decode(HoverDecode(index), cloud.latents[index])
 
     # -- backdrop -----------------------------------------------------------------------
 
@@ -416,9 +425,8 @@ class Explorer(QObject):
         grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
         data, method = self.state.map_data, self.state.inverse_in_use()
         self._decode(
-            "backdrop",
+            BackdropDecode((x0, y0, width, height), rows, columns),
             None,
-            context=(x0, y0, width, height, rows, columns),
             make_latents=lambda: data.to_latent(grid, method),
         )
 
@@ -433,14 +441,14 @@ class Explorer(QObject):
 
     def decode_keypoint(self, index: int, latent: np.ndarray, source: str) -> None:
         """Decode ``latent`` and make it interpolation keypoint ``index`` (0 = A, 1 = B)."""
-        self._decode("keypoint", latent, context=(index, source))
+        self._decode(KeypointDecode(index, source), latent)
 
     def use_hovered_point_as_keypoint(self, index: int) -> None:
         """The last hovered data point's own latent code as keypoint ``index``."""
         if self.map_data is None or not 0 <= self.last_hovered < len(self.map_data.cloud):
             return
         latent = self.map_data.cloud.latents[self.last_hovered]
-        self._decode("keypoint", latent, context=(index, self._describe_point(self.last_hovered)))
+        self._decode(KeypointDecode(index, self._describe_point(self.last_hovered)), latent)
 
     def _describe_point(self, index: int) -> str:
         cloud = self.map_data.cloud
@@ -495,44 +503,53 @@ class Explorer(QObject):
     def _on_decoded(self, result: DecodeResult) -> None:
         if not self.state.accepts(result.latents):
             return  # decoded for a model that is no longer explored
-        if result.channel == "preview":
-            description, recipe = result.context
-            latent = np.asarray(result.latents[0], dtype=np.float64)
-            caption = f"{description} · decoded in {result.decode_ms:.1f} ms"
-            label = result.label
-            if not self.label_on_worker:
-                label = self.classifier.label_of(result.images[0])
-            if label is not None:
-                caption += f" · looks like {label}"
-            self.preview.show_preview(result.images[0], caption)  # painted at once
-            if self._marker_with_image is not None and recipe.get("map_xy") == list(
-                self._marker_with_image
-            ):
-                # Moved with the image, not on the press: repainting the points under the
-                # marker (~3 ms at 10,000 points) then comes after the image, not before.
-                self.map.set_marker(*self._marker_with_image)
-                self._marker_with_image = None
-            # What follows the preview (traversal sliders, attribute strips) listens to the
-            # state; told after the image is on screen, it does not delay it.
-            self.state.set_preview(Preview(latent, result.images[0], description, recipe))
-            self.decode_timed.emit(result.latency_ms)
-            self.preview_shown.emit(latent, recipe)
-        elif result.channel == "hover":
-            if self.map.hovered_index() == result.context:
-                self.preview.show_hover_reconstruction(result.images[0])
-        elif result.channel == "interpolation":
-            self.interpolation.show_frame(result.images[0])
-            self.decode_timed.emit(result.latency_ms)
-        elif result.channel == "strip":
-            self.interpolation.show_strip(result.images)
-        elif result.channel == "keypoint":
-            index, source = result.context
-            self.interpolation.set_keypoint(index, result.latents[0], result.images[0], source)
-        elif result.channel == "backdrop":
-            x0, y0, width, height, _rows, columns = result.context
-            self.map.set_backdrop(
-                _squeezed(tile_images(result.images, columns)), (x0, y0, width, height)
-            )
+        show = self._show_result.get(type(result.purpose))
+        if show is not None:  # others (attribute strips) are for their own listeners
+            show(result)
+
+    def _show_preview(self, result: DecodeResult) -> None:
+        purpose = result.purpose
+        latent = np.asarray(result.latents[0], dtype=np.float64)
+        caption = f"{purpose.description} · decoded in {result.decode_ms:.1f} ms"
+        label = result.label
+        if not self.label_on_worker:
+            label = self.classifier.label_of(result.images[0])
+        if label is not None:
+            caption += f" · looks like {label}"
+        self.preview.show_preview(result.images[0], caption)  # painted at once
+        recipe = purpose.recipe
+        if (
+            self._marker_with_image is not None
+            and isinstance(recipe, MapClickRecipe)
+            and recipe.map_xy == self._marker_with_image
+        ):
+            # Moved with the image, not on the press: repainting the points under the
+            # marker (~3 ms at 10,000 points) then comes after the image, not before.
+            self.map.set_marker(*self._marker_with_image)
+            self._marker_with_image = None
+        # What follows the preview (traversal sliders, attribute strips) listens to the
+        # state; told after the image is on screen, it does not delay it.
+        self.state.set_preview(Preview(latent, result.images[0], purpose.description, recipe))
+        self.decode_timed.emit(result.latency_ms)
+        self.preview_shown.emit(latent, recipe)
+
+    def _show_hover(self, result: DecodeResult) -> None:
+        if self.map.hovered_index() == result.purpose.index:
+            self.preview.show_hover_reconstruction(result.images[0])
+
+    def _show_interpolation_frame(self, result: DecodeResult) -> None:
+        self.interpolation.show_frame(result.images[0])
+        self.decode_timed.emit(result.latency_ms)
+
+    def _show_keypoint(self, result: DecodeResult) -> None:
+        purpose = result.purpose
+        self.interpolation.set_keypoint(
+            purpose.index, result.latents[0], result.images[0], purpose.source
+        )
+
+    def _show_backdrop(self, result: DecodeResult) -> None:
+        image = _squeezed(tile_images(result.images, result.purpose.columns))
+        self.map.set_backdrop(image, result.purpose.region)
 
     def shutdown(self) -> None:
         """Stop decoding and accept no new jobs (signals queued before closing may still

@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from latentlab.latent.export import save_morph_gif, save_strip_png, scale_for_min_side
 from latentlab.latent.interpolation import INTERPOLATIONS, interpolate_path, path_frames
+from latentlab.latent.recipes import InterpolationRecipe, numbers
 from latentlab.session.keypoints import Keypoints, keypoint_label
 from latentlab.ui.interpolation.interpolation_keypoints import KeypointList
 from latentlab.ui.interpolation.interpolation_views import FrameStrip
@@ -471,13 +472,12 @@ class InterpolationDock(QtWidgets.QDockWidget):
         frames = self._strip_latents
         if self.provenance_for is None or frames is None or len(frames) != len(images):
             return None
-        recipe = {
-            "kind": "interpolation",
-            "method": self.method(),
-            "keypoints": self._keypoints.stack().tolist(),
-            "keypoint_sources": [k.source for k in self._keypoints],
-            "t": self.t(),
-        }
+        recipe = InterpolationRecipe(
+            method=self.method(),
+            keypoints=tuple(numbers(keypoint) for keypoint in self._keypoints.stack()),
+            keypoint_sources=tuple(k.source for k in self._keypoints),
+            t=self.t(),
+        )
         current = interpolate_path(self._keypoints.stack(), self.t(), self.method())
         return self.provenance_for(current, recipe, frames)
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from latentlab.error_text import user_message
 from latentlab.jobs.latents import EncodedImage, encode_image_job
+from latentlab.latent.recipes import AttributeRecipe, EncodedImageRecipe
 from latentlab.ui.background import start_job
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
@@ -83,16 +84,15 @@ class LatentFiles(QObject):
             self.status_changed.emit(f"{name} was encoded by the model before; not kept.")
             return
         stem = Path(imported.source).stem
-        recipe = {
-            "kind": "encoded image",
-            "file": imported.source,
-            "method": encoded.method,
-            "preprocessing": list(imported.notes),
-            "reconstruction_mse": encoded.error,
-        }
+        recipe = EncodedImageRecipe(
+            file=imported.source,
+            method=encoded.method,
+            preprocessing=tuple(imported.notes),
+            reconstruction_mse=encoded.error,
+            initial_mse=encoded.initial_error,
+        )
         how = "encoded" if encoded.method == "encoder" else "inverted"
         if encoded.initial_error is not None:
-            recipe["initial_mse"] = encoded.initial_error
             how += f" (random starts: error {encoded.initial_error:.4f})"
         item = self.workbench.add_item(
             "image",
@@ -167,7 +167,7 @@ class LatentFiles(QObject):
             self._latent_failed(error)
             return None
         self.last_folder = str(path.parent)
-        kind = provenance.recipe.get("kind", "latent")
+        kind = provenance.recipe.kind or "latent"
         self.workbench.add_item(
             "result",
             provenance.latent,
@@ -231,7 +231,7 @@ class LatentFiles(QObject):
             return None
         images, frames, recipe = strip
         current = self.explorer.preview_latent
-        if current is None or self.explorer.preview_recipe.get("kind") != "attribute":
+        if current is None or not isinstance(self.explorer.preview_recipe, AttributeRecipe):
             current = frames[len(frames) // 2]
         provenance = self.workbench.provenance(current, recipe, frames)
         scale = scale_for_min_side(images.shape[1:], EXPORT_MIN_SIDE)
@@ -249,8 +249,7 @@ class LatentFiles(QObject):
         if image is None or latent is None:
             self.error_raised.emit("Nothing to export", "Click the map first to decode an image.")
             return None
-        recipe = dict(self.explorer.preview_recipe)
-        recipe.setdefault("description", self.explorer.preview_description)
+        recipe = self.explorer.preview_recipe.described(self.explorer.preview_description)
         provenance = self.workbench.provenance(latent, recipe)
         scale = scale_for_min_side(image.shape, EXPORT_MIN_SIDE)
         return self._write(

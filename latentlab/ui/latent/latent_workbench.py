@@ -9,6 +9,7 @@ follow the model while it trains.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,18 @@ from latentlab.latent.attributes import (
 )
 from latentlab.latent.expression import ExpressionError, evaluate_expression, parse_expression
 from latentlab.latent.items import LatentItem
+from latentlab.latent.recipes import (
+    NO_RECIPE,
+    RECIPE_CLASSES,
+    ArithmeticRecipe,
+    AttributeRecipe,
+    GroupRecipe,
+    KeypointRecipe,
+    Recipe,
+    numbers,
+)
 from latentlab.session import ModelSwitch
+from latentlab.session.decode_purposes import AttributeStripDecode
 from latentlab.ui.latent.arithmetic_dock import PREVIEW, REST, ArithmeticDock
 from latentlab.ui.latent.items_dock import ItemsDock
 
@@ -56,7 +68,7 @@ class LatentWorkbench(QObject):
         self.items = self.state.items
         self.map_data: Any = None
         self.vector: AttributeVector | None = None
-        self.vector_recipe: dict = {}
+        self.vector_recipe: AttributeRecipe | None = None
         self._attribute_base: np.ndarray | None = None
         self._result: tuple[np.ndarray, str] | None = None  # latent, expression
         self._strip_latents: np.ndarray | None = None
@@ -122,14 +134,14 @@ class LatentWorkbench(QObject):
         self._items_changed()
         self._reevaluate()
 
-    def _showing(self, kind: str) -> bool:
-        """Whether the preview shows a latent made by ``kind`` (arithmetic, attribute)."""
-        return self.explorer.preview_recipe.get("kind") == kind
+    def _showing(self, recipe_class: type[Recipe]) -> bool:
+        """Whether the preview shows a latent made so (arithmetic, attribute)."""
+        return isinstance(self.explorer.preview_recipe, recipe_class)
 
     def _reevaluate(self) -> None:
         """Items changed: evaluate the expression again, and show the new result only if the
         preview shows the expression's result (never take the preview from the user)."""
-        self.evaluate(self.arithmetic.expression.text(), show=self._showing("arithmetic"))
+        self.evaluate(self.arithmetic.expression.text(), show=self._showing(ArithmeticRecipe))
 
     def _rows_of(self, indices: np.ndarray) -> np.ndarray:
         """Rows of the map's points for dataset ``indices`` (those on the map)."""
@@ -213,7 +225,9 @@ class LatentWorkbench(QObject):
         if item.kind == "group" and self.map_data is not None:
             self.map.set_selection(self._rows_of(item.indices), notify=True)
         else:
-            recipe = item.recipe or {"kind": item.kind, "item": item.name}
+            recipe = item.recipe
+            if recipe is None or recipe == NO_RECIPE:  # not recorded: name the item
+                recipe = RECIPE_CLASSES[item.kind](item=item.name)
             self.explorer.show_latent(item.latents[0], f"{item.name} · {item.description}", recipe)
 
     def use_as_keypoint(self, name: str, index: int) -> None:
@@ -272,11 +286,10 @@ class LatentWorkbench(QObject):
             self.arithmetic.show_expression_error(text, error.message, error.position, error.length)
             return None
         self._result = (latent, text)
-        recipe = {
-            "kind": "arithmetic",
-            "expression": text,
-            "items": {name: self._recipe_of(name) for name in parsed.names},
-        }
+        recipe = ArithmeticRecipe(
+            expression=text,
+            items=tuple((name, self._recipe_of(name)) for name in parsed.names),
+        )
         self.arithmetic.show_expression_result(f"= a {latent.size}-dimensional latent")
         if show and self.explorer.model is not None:
             self.explorer.show_latent(latent, text, recipe)
@@ -287,11 +300,10 @@ class LatentWorkbench(QObject):
         ... (an item of the same name wins)."""
         return {**self.state.keypoints.namespace(), **self.items.namespace()}
 
-    def _recipe_of(self, name: str) -> dict:
+    def _recipe_of(self, name: str) -> Recipe:
         if name in self.items:
             return _item_recipe(self.items.get(name))
-        latent = self.state.keypoints.namespace()[name]
-        return {"kind": "keypoint", "latent": latent.tolist()}
+        return KeypointRecipe(latent=numbers(self.state.keypoints.namespace()[name]))
 
     def keep_result(self) -> LatentItem | None:
         if self._result is None:
@@ -301,7 +313,7 @@ class LatentWorkbench(QObject):
             "result",
             latent,
             description=text,
-            recipe={"kind": "arithmetic", "expression": text},
+            recipe=ArithmeticRecipe(expression=text),
         )
 
     # -- attribute vectors -----------------------------------------------------------
@@ -314,7 +326,7 @@ class LatentWorkbench(QObject):
             present = np.unique(cloud.labels)
             classes = [cloud.class_names[k] for k in present if k < len(cloud.class_names)]
         self.arithmetic.set_choices(groups, classes, bases)
-        self.rebuild_vector(apply=self._showing("attribute"))
+        self.rebuild_vector(apply=self._showing(AttributeRecipe))
 
     def _points_of(self, choice: str) -> tuple[np.ndarray, np.ndarray] | None:
         """Latents and map rows of a group name or a 'class: name' choice."""
@@ -357,13 +369,12 @@ class LatentWorkbench(QObject):
         except ValueError as error:
             self.arithmetic.show_vector(None, str(error))
             return
-        self.vector_recipe = {
-            "kind": "attribute",
-            "positive": positive_name,
-            "negative": negative_name,
-            "base": base_name,
-            "vector": self.vector.direction.tolist(),
-        }
+        self.vector_recipe = AttributeRecipe(
+            positive=positive_name,
+            negative=negative_name,
+            base=base_name,
+            vector=numbers(self.vector.direction),
+        )
         summary = (
             f"{positive_name} ({self.vector.positive_count:,}) − {negative_name} "
             f"({self.vector.negative_count:,}): length {self.vector.norm:.2f}. "
@@ -399,11 +410,7 @@ class LatentWorkbench(QObject):
         vector, base = ready
         latent = vector.apply(base, strength)
         positive, negative, base_name = self.arithmetic.attribute_choice()
-        recipe = {
-            **self.vector_recipe,
-            "strength": strength,
-            "base_latent": base.tolist(),
-        }
+        recipe = replace(self.vector_recipe, strength=float(strength), base_latent=numbers(base))
         description = f"{base_name} {strength:+.2f}·({positive} − {negative})"
         self.explorer.show_latent(latent, description, recipe)
 
@@ -414,11 +421,11 @@ class LatentWorkbench(QObject):
         vector, base = ready
         strengths = strength_values(STRIP_FRAMES)
         self._strip_latents = vector.strip(base, strengths)
-        self.explorer.request_decode("attribute_strip", self._strip_latents, context=strengths)
+        self.explorer.request_decode(AttributeStripDecode(numbers(strengths)), self._strip_latents)
 
     def _on_preview_changed(self, preview: Any) -> None:
         """A new preview from elsewhere becomes the base when the base is 'the preview'."""
-        if preview is None or preview.recipe.get("kind") == "attribute":
+        if preview is None or isinstance(preview.recipe, AttributeRecipe):
             return
         if self.arithmetic.attribute_choice()[2] == PREVIEW and self.vector is not None:
             self._attribute_base = np.asarray(preview.latent, dtype=np.float64)
@@ -433,28 +440,28 @@ class LatentWorkbench(QObject):
             self.vector.direction,
             name=self.items.suggest_name("result", None),
             description=f"vector {positive} − {negative}",
-            recipe={k: v for k, v in self.vector_recipe.items() if k != "base"},
+            recipe=replace(self.vector_recipe, base=None),
         )
 
-    def strip_export(self) -> tuple[np.ndarray, np.ndarray, dict] | None:
+    def strip_export(self) -> tuple[np.ndarray, np.ndarray, AttributeRecipe] | None:
         """(images, frame latents, recipe) of the attribute strip shown, for export."""
         images = self.arithmetic.strip_images()
         if images is None or self._strip_latents is None:
             return None
-        recipe = {
-            **self.vector_recipe,
-            "strengths": strength_values(STRIP_FRAMES).tolist(),
-            "strength": self.arithmetic.strength_value(),  # the frame the preview shows
-            "base_latent": self._attribute_base.tolist(),
-        }
+        recipe = replace(
+            self.vector_recipe,
+            strengths=numbers(strength_values(STRIP_FRAMES)),
+            strength=self.arithmetic.strength_value(),  # the frame the preview shows
+            base_latent=numbers(self._attribute_base),
+        )
         return images, self._strip_latents, recipe
 
     def _on_decoded(self, result: Any) -> None:
-        if result.channel == "attribute_strip":
-            self.arithmetic.show_strip(result.images, result.context)
+        if isinstance(result.purpose, AttributeStripDecode):
+            self.arithmetic.show_strip(result.images, np.array(result.purpose.strengths))
 
     # -- export ----------------------------------------------------------------------
-    def provenance(self, latent: np.ndarray, recipe: dict, frames: np.ndarray | None = None):
+    def provenance(self, latent: np.ndarray, recipe: Recipe, frames: np.ndarray | None = None):
         """Provenance for an exported PNG of ``latent`` made by ``recipe``."""
         from latentlab.latent.provenance import Provenance
 
@@ -483,13 +490,14 @@ class LatentWorkbench(QObject):
         }
 
 
-def _item_recipe(item: LatentItem) -> dict:
+def _item_recipe(item: LatentItem) -> Recipe:
     """What an expression's item was, for the result's provenance: a group's data indices
     (up to MAX_RECIPE_INDICES), a vector's latent and how it was made."""
     if item.kind == "group":
-        indices = item.indices[:MAX_RECIPE_INDICES].tolist()
-        return {"kind": "group", "count": item.size, "indices": indices}
-    return {"kind": item.kind, "latent": item.latents[0].tolist(), "made": item.recipe or {}}
+        indices = tuple(int(index) for index in item.indices[:MAX_RECIPE_INDICES])
+        return GroupRecipe(count=item.size, indices=indices)
+    made = NO_RECIPE if item.recipe is None else item.recipe
+    return RECIPE_CLASSES[item.kind](latent=numbers(item.latents[0]), made=made)
 
 
 def _describe_points(cloud: Any, rows: np.ndarray) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 from PySide6.QtCore import QObject
 
 from latentlab.jobs.latents import posterior_log_variances
+from latentlab.latent.recipes import TraversalRecipe, numbers
 from latentlab.latent.traversal import (
     MAX_DIMENSION_SLIDERS,
     TraversalAxes,
@@ -124,7 +125,7 @@ class TraversalController(QObject):
         return notes, ~activity.active, summary
 
     def _on_preview_changed(self, preview: Any) -> None:
-        if preview is None or preview.recipe.get("kind") == "traversal" or self.axes is None:
+        if preview is None or isinstance(preview.recipe, TraversalRecipe) or self.axes is None:
             return  # cleared, or our own step: the sliders are already there
         if len(preview.latent) != self.axes.directions.shape[1]:
             return  # of another model: the axes of its map come with it
@@ -138,14 +139,13 @@ class TraversalController(QObject):
             return
         base = self.latent
         self.latent = self.axes.set_coordinate(base, axis, value)
-        recipe = {
-            "kind": "traversal",
-            "mode": self.axes.kind,
-            "axis": self.axes.labels[axis],
-            "value_std": value,
-            "direction": self.axes.directions[axis].tolist(),
-            "base_latent": base.tolist(),
-        }
+        recipe = TraversalRecipe(
+            mode=self.axes.kind,
+            axis=self.axes.labels[axis],
+            value_std=float(value),
+            direction=numbers(self.axes.directions[axis]),
+            base_latent=numbers(base),
+        )
         self.explorer.show_latent(
             self.latent, f"{self.axes.labels[axis]} at {value:+.2f} σ", recipe
         )
@@ -156,5 +156,5 @@ class TraversalController(QObject):
             return
         self.latent = self.axes.with_coordinates(self.latent, np.zeros(len(self.axes)))
         self.dock.set_coordinates(np.zeros(len(self.axes)))
-        recipe = {"kind": "traversal", "mode": self.axes.kind, "centred": True}
+        recipe = TraversalRecipe(mode=self.axes.kind, centred=True)
         self.explorer.show_latent(self.latent, "centred on the data's mean", recipe)
