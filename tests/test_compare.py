@@ -132,7 +132,7 @@ def test_a_click_decodes_in_both_each_through_its_own_inverse(
     data_a, data_b = window.explorer.map_data, window.compare.state.map_data
     x, y = data_a.xy[:3].mean(0)
     image_b = _b_decoded(qtbot, window, "preview", lambda: click_map(qtbot, window, x, y))
-    clicked = window.explorer.preview_recipe["map_xy"]
+    clicked = window.explorer.preview_recipe.map_xy
     latent_b = data_b.to_latent([clicked], window.compare._inverse_of_b())
     np.testing.assert_array_equal(image_b, decode_latents(other_vae, latent_b)[0])
     np.testing.assert_array_equal(
@@ -154,7 +154,7 @@ def test_a_click_decodes_in_both_each_through_its_own_inverse(
         )
 
     image_b = _b_decoded(qtbot, window, "preview", click_b)
-    place = window.explorer.preview_recipe["map_xy"]
+    place = window.explorer.preview_recipe.map_xy
     assert np.hypot(place[0] - bx, place[1] - by) < 0.1 * np.ptp(data_b.xy[:, 0])
     latent_a = data_a.to_latent([place], window.state.inverse_in_use())
     np.testing.assert_allclose(window.explorer.preview_latent, latent_a[0], rtol=1e-5, atol=1e-5)
@@ -200,7 +200,7 @@ def test_two_epochs_of_one_run_side_by_side(qtbot, window, digits_checkpoint):
     assert window.compare_view.title.text().startswith("B: epoch 1   (beside A: epoch 2)")
     x, y = window.explorer.map_data.xy[0]
     image_b = _b_decoded(qtbot, window, "preview", lambda: click_map(qtbot, window, x, y))
-    place = window.explorer.preview_recipe["map_xy"]
+    place = window.explorer.preview_recipe.map_xy
     expected = decode_latents(first, epoch_1_map.to_latent([place], "exact"))[0]
     np.testing.assert_array_equal(image_b, expected)
 

@@ -10,10 +10,11 @@ is one of A's data points, else B's own inverse at the place A's map puts it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from latentlab.session.decode_purposes import DecodePurpose
 from latentlab.session.identity import ModelIdentity
 
 SAME_POINT_TOLERANCE = 1e-5  # a latent this close to a map point's code is that point
@@ -98,3 +99,28 @@ def counterparts(
         if len(rows):
             result[i] = map_b.cloud.latents[rows[0]]
     return result
+
+
+@dataclass(frozen=True)
+class CounterpartDecode(DecodePurpose):
+    """B's image of A's preview: B's inverse at ``place`` (the click's map position), or, with
+    no place, the counterpart of A's latent."""
+
+    channel: ClassVar[str] = "preview"
+    place: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class FrameOfADecode(DecodePurpose):
+    """A's interpolation frame at ``t``, for the two-up preview."""
+
+    channel: ClassVar[str] = "interpolation a"
+    t: float
+
+
+@dataclass(frozen=True)
+class FrameOfBDecode(DecodePurpose):
+    """B's interpolation frame at ``t``, between the counterparts of A's keypoints."""
+
+    channel: ClassVar[str] = "interpolation"
+    t: float

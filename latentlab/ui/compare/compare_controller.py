@@ -10,8 +10,16 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from latentlab.latent.interpolation import interpolate_path, path_frames
+from latentlab.latent.recipes import MapClickRecipe
 from latentlab.session import ExplorerState, ModelIdentity, Preview
-from latentlab.session.comparison import ComparisonLink, counterparts, shares_dataset
+from latentlab.session.comparison import (
+    ComparisonLink,
+    CounterpartDecode,
+    FrameOfADecode,
+    FrameOfBDecode,
+    counterparts,
+    shares_dataset,
+)
 from latentlab.session.keypoints import PATH_SAMPLES
 from latentlab.ui.classifier_service import same_dataset
 from latentlab.ui.compare.compare_view import CompareView
@@ -184,15 +192,13 @@ class CompareController(QObject):
         if map_a is None or map_b is None:
             self.view.show_b(None, "")
             return
-        recipe = preview.recipe
-        clicked = recipe.get("map_xy") if recipe.get("kind") == "map click" else None
+        clicked = preview.recipe.map_xy if isinstance(preview.recipe, MapClickRecipe) else None
         places = None if clicked is None else np.asarray([clicked], dtype=np.float64)
         latent, inverse, linked = preview.latent[None], self._inverse_of_b(), self.link.linked
         self.decoder.request(
-            "preview",
+            CounterpartDecode(clicked),
             self.state.model,
             None,
-            context=clicked,
             make_latents=lambda: counterparts(
                 latent, map_a, map_b, inverse, linked=linked, places=places
             ),
@@ -207,12 +213,8 @@ class CompareController(QObject):
             self.view.map.clear_extra_points("interpolation")
             return
         method = self.explorer.interpolation.method()
-        self.decoder.request(
-            "interpolation a",
-            self.state_a.model,
-            interpolate_path(keypoints, t, method)[None],
-            context=t,
-        )
+        frame_in_a = interpolate_path(keypoints, t, method)[None]
+        self.decoder.request(FrameOfADecode(t), self.state_a.model, frame_in_a)
         key = (keypoints, map_b, self._inverse_of_b(), self.link.linked)
         cache = self._counterpart_cache
 
@@ -223,27 +225,28 @@ class CompareController(QObject):
                 cache["key"] = key
             return interpolate_path(cache["latents"], t, method)[None]
 
-        self.decoder.request("interpolation", self.state.model, None, t, make_latents=frame_in_b)
+        self.decoder.request(FrameOfBDecode(t), self.state.model, None, make_latents=frame_in_b)
 
     # -- results ------------------------------------------------------------------------
 
     def _on_decoded(self, result: DecodeResult) -> None:
-        if result.channel == "interpolation a":
+        purpose = result.purpose
+        if isinstance(purpose, FrameOfADecode):
             if self.state_a.accepts(result.latents):
-                self.view.show_a(result.images[0], f"interpolation at t = {result.context:.2f}")
+                self.view.show_a(result.images[0], f"interpolation at t = {purpose.t:.2f}")
             return
         if not self.state.accepts(result.latents) or self.state.map_data is None:
             return  # decoded for a B that is no longer shown
         latent = result.latents[0]
-        if result.channel == "preview":
-            clicked = result.context
-            self.view.show_b(result.images[0], f"{self.name} · {_placed_how(clicked)}")
-            xy = clicked if clicked is not None else self.state.map_data.to_map(latent[None])[0]
+        if isinstance(purpose, CounterpartDecode):
+            place = purpose.place
+            self.view.show_b(result.images[0], f"{self.name} · {_placed_how(place)}")
+            xy = place if place is not None else self.state.map_data.to_map(latent[None])[0]
             self.view.map.set_marker(*xy)
-        else:
-            self.view.show_b(result.images[0], f"{self.name} · t = {result.context:.2f}")
+        elif isinstance(purpose, FrameOfBDecode):
+            self.view.show_b(result.images[0], f"{self.name} · t = {purpose.t:.2f}")
             self._draw_path(latent)
-        self.decoded.emit(result.channel)
+        self.decoded.emit(purpose.channel)
 
     def _draw_path(self, frame: np.ndarray) -> None:
         """B's interpolation path and where its frame is, on B's map."""
