@@ -220,3 +220,31 @@ def test_a_gan_beside_a_vae_says_what_it_cannot_link(qtbot, window, digits, digi
     assert image.shape == (16, 16, 1)
     window.compare.close()
     assert not window.compare_view.isVisible() and window.compare.state.model is None
+
+
+def test_an_autoencoder_beside_a_vae_follows_its_projection(
+    qtbot, window, digits, digits_checkpoint
+):
+    from latentlab.config import ModelConfig, TrainConfig
+    from latentlab.training import Trainer
+
+    trainer = Trainer(ModelConfig(kind="ae", latent_dim=6), TrainConfig(epochs=1), digits)
+    for _ in trainer.run():
+        pass
+    open_and_wait(qtbot, window, digits_checkpoint)
+    _compare(qtbot, window, trainer.model.eval(), "an autoencoder")
+    assert window.compare.link.linked
+    # A t-SNE map for A: B is projected the same way, started from A's layout.
+    dock = window.projection_dock
+    dock.setting("tsne", "iterations").setValue(100)
+    dock.method.setCurrentIndex(dock.method.findData("tsne"))
+    with qtbot.waitSignal(window.compare.shown, timeout=TIMEOUT):
+        dock.method.activated.emit(dock.method.currentIndex())
+    qtbot.waitUntil(lambda: window.compare.state.map_data.config.method == "tsne", timeout=TIMEOUT)
+    data_a, data_b = window.explorer.map_data, window.compare.state.map_data
+    assert data_b.config == data_a.config
+    np.testing.assert_array_equal(np.sort(data_b.cloud.indices), np.sort(data_a.cloud.indices))
+    x, y = data_a.xy[5]
+    image_b = _b_decoded(qtbot, window, "preview", lambda: click_map(qtbot, window, x, y))
+    assert image_b.shape == (16, 16, 1)
+    assert window.compare_view.caption_b.text().startswith("B · an autoencoder · map (")
