@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from latentlab.data.background import BackgroundTone, border_means
+
 IMAGE_FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 MAX_PIXELS = 50_000_000
-LIGHT_BORDER = 127  # border mean above this: the image has a light background
-DARK_DATASET_BORDER = 64  # dataset border mean below this: MNIST-like, light strokes on black
 
 _HIGH_DEPTH_MODES = ("I", "I;16", "I;16L", "I;16B", "I;16N", "F")
 _ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
@@ -52,13 +52,14 @@ def load_image_for_model(
     path: str | Path,
     image_shape: tuple[int, int, int],
     *,
-    dark_background: bool | None = None,
+    background: BackgroundTone | None = None,
 ) -> ImportedImage:
     """Read ``path`` and turn it into the model's ``image_shape`` (C, H, W).
 
-    ``dark_background`` says what the dataset looks like (see :func:`has_dark_background`):
-    transparent pixels become that background and an image whose border is the opposite is
-    inverted to match. None leaves tones alone and fills transparency with white.
+    ``background`` says what the dataset looks like (``latentlab.data.background``):
+    transparent pixels become a dark dataset's black, and an image whose border is unlike
+    the dataset's is inverted when that makes it alike. None (or a dataset of no clear tone)
+    leaves tones alone and fills transparency with white.
     """
     channels, height, width = (int(v) for v in image_shape)
     if channels not in (1, 3) or height < 1 or width < 1:
@@ -71,33 +72,20 @@ def load_image_for_model(
 
     notes: list[str] = []
     image, original_size = _open_first_frame(path, notes)
-    image = _to_l_or_rgb(image, dark_background, notes)
+    dark = background is not None and background.kind == "dark"
+    image = _to_l_or_rgb(image, dark, notes)
     image = _match_channels(image, channels, notes)
     image = _crop_and_resize(image, width, height, notes)
     hwc = np.asarray(image, dtype=np.uint8).reshape(height, width, channels)
-    if dark_background is not None:
-        light = _border_mean(hwc) > LIGHT_BORDER
-        if light == dark_background:
-            hwc = 255 - hwc
-            tone = "dark" if dark_background else "light"
-            notes.append(f"inverted to match the dataset's {tone} background")
+    if background is not None and background.should_invert(float(border_means(hwc[None])[0])):
+        hwc = 255 - hwc
+        notes.append(f"inverted to match the dataset's {background.kind} background")
     return ImportedImage(
         pixels=np.ascontiguousarray(hwc.transpose(2, 0, 1)),
         source=path.name,
         original_size=original_size,
         notes=tuple(notes),
     )
-
-
-def has_dark_background(images: np.ndarray) -> bool:
-    """True when the dataset's images (N×H×W×C or N×H×W uint8) have dark borders, i.e. light
-    strokes on black as in MNIST; imported images are then inverted to match."""
-    images = np.asarray(images)
-    if images.ndim == 3:
-        images = images[..., None]
-    if images.ndim != 4 or images.size == 0:
-        raise ValueError(f"expected images N×H×W×C, got shape {images.shape}")
-    return _border_mean(images) < DARK_DATASET_BORDER
 
 
 def _open_first_frame(path: Path, notes: list[str]) -> tuple[Image.Image, tuple[int, int]]:
@@ -147,7 +135,7 @@ def _orientation(image: Image.Image) -> int | None:
         return None
 
 
-def _to_l_or_rgb(image: Image.Image, dark_background: bool | None, notes: list[str]) -> Image.Image:
+def _to_l_or_rgb(image: Image.Image, dark_background: bool, notes: list[str]) -> Image.Image:
     """Any Pillow mode -> "L" or "RGB", flattening transparency and reducing bit depth."""
     if image.mode in _HIGH_DEPTH_MODES:
         return _high_depth_to_l(image, notes)
@@ -183,9 +171,7 @@ def _high_depth_to_l(image: Image.Image, notes: list[str]) -> Image.Image:
     return Image.fromarray(np.clip(np.rint(values), 0, 255).astype(np.uint8))
 
 
-def _flatten_alpha(
-    image: Image.Image, dark_background: bool | None, notes: list[str]
-) -> Image.Image:
+def _flatten_alpha(image: Image.Image, dark_background: bool, notes: list[str]) -> Image.Image:
     """Composite transparent pixels onto a flat background; returns "L" or "RGB"."""
     gray = image.mode in _GRAY_MODES
     rgba = np.asarray(image.convert("LA" if gray else "RGBA"), dtype=np.float64)
@@ -248,20 +234,3 @@ def _aspect(width: int, height: int) -> str:
         return "a square"
     divisor = gcd(width, height)
     return f"{width // divisor}:{height // divisor}"
-
-
-def _border_mean(images: np.ndarray) -> float:
-    """Mean of the outer ring of pixels (2 px, 1 px on tiny images) of H×W×C or N×H×W×C."""
-    h, w = images.shape[-3], images.shape[-2]
-    ring = 2 if min(h, w) >= 8 else 1
-    if h <= 2 * ring or w <= 2 * ring:
-        return float(images.mean())
-    # Slices, not a mask: a dataset of 200k images must not be copied to find its border.
-    edges = (
-        images[..., :ring, :, :],
-        images[..., -ring:, :, :],
-        images[..., ring:-ring, :ring, :],
-        images[..., ring:-ring, -ring:, :],
-    )
-    total = sum(int(edge.sum(dtype=np.int64)) for edge in edges)
-    return total / sum(edge.size for edge in edges)

@@ -40,17 +40,18 @@ class EncodedImage:
     initial_error: float | None = None  # inversion: the best random start's error
 
 
-def encode_image_job(model: Any, path: str | Path, dark_background: bool | None) -> Iterator[Any]:
+def encode_image_job(model: Any, path: str | Path, background: Any) -> Iterator[Any]:
     """Read ``path`` and fit it to the model's input, then find its latent: the encoder's
     mean, or for models without an encoder a search by optimisation, whose progress
-    (InversionProgress) is yielded. Returns an EncodedImage."""
+    (InversionProgress) is yielded. ``background`` (a BackgroundTone or None) is the data's,
+    for matching the image's tones to it. Returns an EncodedImage."""
     import torch
 
     from latentlab.data.image_import import load_image_for_model
     from latentlab.latent.inversion import invert
     from latentlab.projection import decode_latents
 
-    imported = load_image_for_model(path, model.image_shape, dark_background=dark_background)
+    imported = load_image_for_model(path, model.image_shape, background=background)
     if not model.has_encoder:
         found = yield from invert(model, imported.pixels)
         return EncodedImage(
@@ -62,7 +63,7 @@ def encode_image_job(model: Any, path: str | Path, dark_background: bool | None)
             found.initial_error,
         )
     with torch.inference_mode():
-        x = torch.from_numpy(imported.pixels[None]).float().div_(255).to(model.device)
+        x = torch.tensor(imported.pixels[None]).float().div_(255).to(model.device)
         latent = model.encode(x).float().cpu().numpy()[0].astype(np.float64)
     reconstruction = decode_latents(model, latent[None])[0]
     error = float(np.mean((reconstruction.astype(np.float64) - imported.hwc) ** 2) / 255**2)

@@ -22,7 +22,6 @@ from latentlab.ui.background import start_job
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 PNG_FILTER = "PNG (*.png)"
 EXPORT_MIN_SIDE = 128  # exported images are enlarged with whole pixels to at least this
-BACKGROUND_SAMPLE = 500  # data images looked at to tell a dark-background dataset
 LARGE_LATENT_FILE = 256 * 1024  # bytes: a latent PNG this big (a long strip) is read on a worker
 
 
@@ -57,9 +56,9 @@ class LatentFiles(QObject):
         if model is None or data is None:
             self.error_raised.emit("No model", "Open or train a model before encoding images.")
             return
-        from latentlab.data.image_import import has_dark_background
+        from latentlab.data.background import background_of
 
-        dark = has_dark_background(data.cloud.images[:BACKGROUND_SAMPLE])
+        background = background_of(data.cloud.images)
         name = Path(path).name
         self.status_changed.emit(
             f"Encoding {name}…" if model.has_encoder else f"Searching the latent of {name}…"
@@ -68,7 +67,7 @@ class LatentFiles(QObject):
             encode_image_job,
             model,
             str(path),
-            dark,
+            background,
             on_yield=lambda progress: self.status_changed.emit(
                 f"Inverting {name}: step {progress.step}/{progress.total}, "
                 f"error {progress.error:.4f}"
