@@ -92,3 +92,23 @@ def build_map_from(latents):
         source="test",
     )
     return build_map(cloud)
+
+
+def test_a_test_split_too_small_to_map_gives_a_map_of_every_point_that_says_why():
+    """400 face photos of 40 people with 2 test images each: 80 test points (2 per class)
+    make a near-empty map, so the map shows all 400 and its source says why."""
+    from latentlab.data import ImageSet
+    from latentlab.jobs.maps import encode_for_map
+
+    images = torch.randint(0, 255, (400, 1, 16, 16), dtype=torch.uint8)
+    labels = torch.arange(400) % 40
+    test = torch.arange(400) >= 320
+    faces = ImageSet("faces", images, labels, tuple(f"person{i}" for i in range(40)), test)
+    model = build_model(ModelConfig(kind="vae", latent_dim=4), faces.image_shape)
+    cloud = encode_for_map(model, faces, "test")
+    assert len(cloud) == 400
+    assert cloud.source == "faces, all points: its test split has only 80 test images, 2 per class"
+    # A test split big enough is mapped as it is.
+    many = ImageSet("many", images, labels % 4, ("a", "b", "c", "d"), torch.arange(400) >= 150)
+    assert len(encode_for_map(model, many, "test")) == 250
+    assert len(encode_for_map(model, faces, "all")) == 400

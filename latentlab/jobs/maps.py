@@ -14,6 +14,9 @@ import numpy as np
 MapPoints = Literal["test", "all"]
 MAX_MAP_POINTS = 200_000
 PRIOR_SAMPLES = 2_000  # points on the map of a model without an encoder
+# A test split smaller than this (in all, or per class) makes a near-empty map with no class
+# regions to click in: the map then shows every point, and says why.
+MIN_TEST_POINTS, MIN_TEST_POINTS_PER_CLASS = 200, 10
 
 
 @dataclass(frozen=True)
@@ -81,10 +84,24 @@ def encode_for_map(
 
     if dataset is None or not model.has_encoder:
         return sample_prior(model, samples)
-    images = dataset
-    if points == "test" and bool(dataset.test_mask.any()):
-        images = dataset.split("test")
-    return encode_dataset(model, images, max_points=MAX_MAP_POINTS)
+    images, why_all = points_of(dataset, points)
+    cloud = encode_dataset(model, images, max_points=MAX_MAP_POINTS)
+    return cloud if why_all is None else dataclasses.replace(cloud, source=why_all)
+
+
+def points_of(dataset: Any, points: MapPoints) -> tuple[Any, str | None]:
+    """The images a map shows: the test split when asked for and big enough, else all; with
+    why all are shown when the test split was asked for (None otherwise)."""
+    test = dataset.test_mask
+    if points != "test" or not bool(test.any()):
+        return dataset, None
+    count = int(test.sum())
+    classes = len(dataset.class_names) if dataset.labels is not None else 1
+    per_class = count / max(1, classes)
+    if count >= MIN_TEST_POINTS and per_class >= MIN_TEST_POINTS_PER_CLASS:
+        return dataset.split("test"), None
+    few = f"{count} test images" + (f", {per_class:.0f} per class" if classes > 1 else "")
+    return dataset, f"{dataset.name}, all points: its test split has only {few}"
 
 
 def with_classifier_view(cloud: Any, model: Any, classifier: Any) -> Any:
