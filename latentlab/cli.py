@@ -162,13 +162,14 @@ def run_train(args: argparse.Namespace) -> int:
             run_dir = Path(args.out) if args.out else Path(args.resume).parent
         else:
             checkpoint = None
-            model_config, train_config = configs_from_args(args)
             dataset, info = open_dataset(
                 args.dataset or DEFAULT_DATASET,
                 data_root=args.data_root,
                 image_size=args.image_size,
                 channels=args.channels,
             )
+            model_config, train_config = configs_from_args(args, int((~dataset.test_mask).sum()))
+            _print_plan(train_config, int((~dataset.test_mask).sum()), args.model)
             run_dir = Path(args.out or default_run_dir(args.dataset or DEFAULT_DATASET, args.model))
     except (DatasetError, CheckpointError, ConfigError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -185,10 +186,16 @@ def run_train(args: argparse.Namespace) -> int:
     )
 
 
-def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
+def configs_from_args(
+    args: argparse.Namespace, train_images: int
+) -> tuple[ModelConfig, TrainConfig]:
+    """The run the arguments ask for; epochs and batch size not given are planned for
+    ``train_images`` training images (``latentlab.training_plan``)."""
     from latentlab.presets import preset_for
+    from latentlab.training_plan import plan_training
 
     preset = preset_for(args.dataset or DEFAULT_DATASET)
+    plan = plan_training(preset, args.model, train_images)
     model_config = ModelConfig(
         kind=args.model,
         architecture=args.arch,
@@ -199,10 +206,9 @@ def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfi
         kl_anneal_epochs=args.kl_anneal_epochs,
         gan_loss=args.gan_loss,
     )
-    default_epochs = preset.epochs_for(args.model)
     train_config = TrainConfig(
-        epochs=args.epochs or default_epochs,
-        batch_size=args.batch_size or preset.batch_size,
+        epochs=args.epochs or plan.epochs,
+        batch_size=args.batch_size or plan.batch_size,
         learning_rate=args.lr,
         seed=args.seed,
         device=args.device,
@@ -213,6 +219,20 @@ def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfi
         lr_schedule=args.lr_schedule,
     )
     return model_config, train_config
+
+
+def _print_plan(train: TrainConfig, train_images: int, kind: str) -> None:
+    from latentlab.training_plan import steps_per_epoch, too_few_steps
+
+    per_epoch = steps_per_epoch(train_images, train.batch_size)
+    steps = train.epochs * per_epoch
+    print(
+        f"plan: {steps:,} optimizer steps ({train.epochs} epochs × {per_epoch:,} steps of "
+        f"{train.batch_size} on {train_images:,} training images)"
+    )
+    warning = too_few_steps(steps, kind)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _train(

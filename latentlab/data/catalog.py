@@ -42,6 +42,8 @@ class Source:
     folder: str = ""
     files: tuple[str, ...] = ()
     note: str = ""
+    train_images: int | None = None  # the training split's size (the plan's steps use it)
+    image_shape: tuple[int, int, int] | None = None  # (C, H, W) as loaded
 
 
 def _idx_files(train: str, test: str, suffix: str) -> tuple[str, ...]:
@@ -60,12 +62,16 @@ SOURCES: dict[str, Source] = {
             "digits",
             "1,797 handwritten digits from scikit-learn, 16×16 gray (built in, no download)",
             DIGIT_NAMES,
+            train_images=1_438,
+            image_shape=(1, 16, 16),
         ),
         Source(
             "mnist-small",
             "MNIST (bundled subset)",
             "12,000 MNIST digits (10,000 train / 2,000 test), 28×28 gray (built in, no download)",
             DIGIT_NAMES,
+            train_images=10_000,
+            image_shape=(1, 28, 28),
         ),
         Source(
             "fashion-mnist-small",
@@ -73,6 +79,8 @@ SOURCES: dict[str, Source] = {
             "6,000 Fashion-MNIST items (5,000 train / 1,000 test), 28×28 gray (built in, no "
             "download)",
             FASHION_NAMES,
+            train_images=5_000,
+            image_shape=(1, 28, 28),
         ),
         Source(
             "mnist",
@@ -82,6 +90,8 @@ SOURCES: dict[str, Source] = {
             folder="MNIST/raw",
             files=_idx_files("train", "t10k", ".gz"),
             note="The same files already extracted (without .gz) work too.",
+            train_images=60_000,
+            image_shape=(1, 28, 28),
         ),
         Source(
             "fashion-mnist",
@@ -91,6 +101,8 @@ SOURCES: dict[str, Source] = {
             folder="FashionMNIST/raw",
             files=_idx_files("train", "t10k", ".gz"),
             note="The same files already extracted (without .gz) work too.",
+            train_images=60_000,
+            image_shape=(1, 28, 28),
         ),
         Source(
             "kmnist",
@@ -100,6 +112,8 @@ SOURCES: dict[str, Source] = {
             folder="KMNIST/raw",
             files=_idx_files("train", "t10k", ".gz"),
             note="The same files already extracted (without .gz) work too.",
+            train_images=60_000,
+            image_shape=(1, 28, 28),
         ),
         Source(
             "emnist-letters",
@@ -109,6 +123,8 @@ SOURCES: dict[str, Source] = {
             folder="EMNIST/raw",
             files=_idx_files("emnist-letters-train", "emnist-letters-test", ""),
             note="They come from EMNIST's gzip.zip; the .gz versions of them work too.",
+            train_images=124_800,
+            image_shape=(1, 28, 28),
         ),
         Source(
             "cifar10",
@@ -133,6 +149,8 @@ SOURCES: dict[str, Source] = {
                 "batches.meta",
             ),
             note="Alternatively put cifar-10-python.tar.gz in the data root itself.",
+            train_images=50_000,
+            image_shape=(3, 32, 32),
         ),
         Source(
             "svhn",
@@ -141,6 +159,8 @@ SOURCES: dict[str, Source] = {
             DIGIT_NAMES,
             folder="SVHN",
             files=("train_32x32.mat", "test_32x32.mat"),
+            train_images=73_257,
+            image_shape=(3, 32, 32),
         ),
         Source(
             "celeba",
@@ -150,6 +170,8 @@ SOURCES: dict[str, Source] = {
             folder="celeba",
             files=("img_align_celeba/", "list_eval_partition.txt"),
             note="img_align_celeba/ is the unzipped folder of 202,599 .jpg files.",
+            train_images=162_770,
+            image_shape=(3, 64, 64),
         ),
     )
 }

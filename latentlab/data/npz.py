@@ -115,12 +115,40 @@ def _check_claimed_sizes(path: Path, magic: bytes) -> None:
 
 
 def _claimed_bytes(file) -> int:
+    shape, dtype = _read_header(file)
+    return int(np.prod(shape, dtype=object)) * dtype.itemsize
+
+
+def _read_header(file) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype a .npy header claims (the file is left after the header)."""
     version = np.lib.format.read_magic(file)
     read_header = getattr(np.lib.format, f"read_array_header_{version[0]}_{version[1]}", None)
     if read_header is None:
         raise ValueError(f"unknown .npy format version {version}")
     shape, _fortran, dtype = read_header(file, max_header_size=10_000)
-    return int(np.prod(shape, dtype=object)) * dtype.itemsize
+    return tuple(int(s) for s in shape), dtype
+
+
+def claimed_image_shape(path: Path) -> tuple[int, ...] | None:
+    """The shape of the images array of a .npz or .npy file, from its header alone (the
+    arrays are not read); None when the file does not tell."""
+    try:
+        if path.suffix.lower() == ".npy":
+            with path.open("rb") as file:
+                return _read_header(file)[0]
+        with zipfile.ZipFile(path) as archive:
+            shapes = {}
+            for info in archive.infolist():
+                if info.filename.endswith(".npy"):
+                    with archive.open(info) as member:
+                        shapes[info.filename.removesuffix(".npy")] = _read_header(member)[0]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
+    for key in IMAGE_KEYS:
+        if key in shapes:
+            return shapes[key]
+    candidates = [shape for shape in shapes.values() if len(shape) in (3, 4)]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _compare(path: Path, what: str, claimed: int, held: int) -> None:

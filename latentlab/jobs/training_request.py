@@ -14,8 +14,10 @@ from pathlib import Path
 
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
 from latentlab.data.catalog import SOURCES, missing_files
+from latentlab.data.sizes import training_size
 from latentlab.data.torchvision_datasets import INSTALL_HINT
 from latentlab.presets import preset_for
+from latentlab.training_plan import plan_training
 
 DEFAULT_DATASET = "mnist-small"  # the one-click run's: shipped, 28×28, no download
 # What the trainer autosaves into a run folder (training.LAST_CHECKPOINT_NAME, kept here so
@@ -67,8 +69,11 @@ def default_run_dir(
 
 def default_request(dataset_spec: str = DEFAULT_DATASET) -> TrainingRequest:
     """The one-click run: a convolutional VAE on the shipped MNIST subset (or on
-    ``dataset_spec``) with the dataset's preset."""
+    ``dataset_spec``) with the dataset's preset, its epochs planned by steps when the
+    dataset's size is known."""
     preset = preset_for(dataset_spec)
+    size = training_size(dataset_spec)
+    plan = plan_training(preset, "vae", size.train_images) if size is not None else None
     return TrainingRequest(
         dataset_spec=dataset_spec,
         data_root=None,
@@ -80,7 +85,10 @@ def default_request(dataset_spec: str = DEFAULT_DATASET) -> TrainingRequest:
             latent_dim=preset.latent_dim,
             base_channels=preset.base_channels,
         ),
-        train_config=TrainConfig(epochs=preset.epochs, batch_size=preset.batch_size),
+        train_config=TrainConfig(
+            epochs=plan.epochs if plan else preset.epochs,
+            batch_size=plan.batch_size if plan else preset.batch_size,
+        ),
         run_dir=str(default_run_dir(dataset_spec, "vae")),
     )
 

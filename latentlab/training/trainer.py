@@ -31,6 +31,7 @@ from latentlab.training.records import (
     StepProgress,
     TrainingFinished,
 )
+from latentlab.training_plan import steps_per_epoch
 
 LAST_CHECKPOINT_NAME = "checkpoint.safetensors"
 
@@ -78,7 +79,7 @@ class Trainer:
         if fits_on_device(self._train_images.numel(), self.device):
             # uint8 on the device: 4× smaller than float; batches are converted there.
             self._train_images = self._train_images.to(self.device)
-        self.steps_per_epoch = max(1, len(train_split) // train_config.batch_size)
+        self.steps_per_epoch = steps_per_epoch(len(train_split), train_config.batch_size)
         self.total_steps = self.steps_per_epoch * train_config.epochs
 
         preview_source = dataset.split("test") if dataset.test_mask.any() else train_split

@@ -18,6 +18,7 @@ from latentlab.config import MAX_LATENT_DIM, MIN_LATENT_DIM, ConfigError, ModelC
 from latentlab.data import default_data_root
 from latentlab.data.catalog import SOURCES as DATASETS
 from latentlab.data.load import BUNDLED_SETS
+from latentlab.data.sizes import TrainingSize, training_size
 from latentlab.gan_losses import GAN_LOSSES
 from latentlab.jobs.training_request import (
     DEFAULT_DATASET,
@@ -35,6 +36,13 @@ from latentlab.jobs.training_request import (
 )
 from latentlab.model_kinds import MODEL_KINDS
 from latentlab.presets import preset_for
+from latentlab.training_plan import (
+    plan_training,
+    rough_cpu_seconds,
+    rough_duration,
+    steps_per_epoch,
+    too_few_steps,
+)
 
 SOURCE_CHOICES = (
     ("builtin", "Built in (no download)"),
@@ -129,6 +137,7 @@ class TrainingDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.setWindowTitle("New training")
         self._touched: set[str] = set()
+        self._sizes: dict[tuple, TrainingSize | None] = {}
         self._filling = False
         self._run_dir_touched = False
         self._runs_root = default_runs_root()
@@ -302,6 +311,10 @@ class TrainingDialog(QtWidgets.QDialog):
         self.training_form.addRow("De&vice:", self.device_combo)
         self.training_form.addRow("S&eed:", self.seed_spin)
         self.training_form.addRow("Samples e&very:", self.preview_spin)
+        self.plan_label = QtWidgets.QLabel()
+        self.plan_label.setWordWrap(True)
+        self.plan_label.setStyleSheet(_HINT_STYLE)
+        self.training_form.addRow(self.plan_label)
 
         run_form = _form()
         run_form.addRow("R&un folder:", self.run_dir_field)
@@ -417,13 +430,62 @@ class TrainingDialog(QtWidgets.QDialog):
             _select(self.builtin_combo, name)
 
     def _preset_values(self) -> dict[str, int]:
+        """The preset's values, with epochs and batch size planned by steps when the size of
+        the training split is known (a tiny set gets a smaller batch and more epochs)."""
         preset = preset_for(self._dataset_spec())
+        size = self._training_size()
+        batch, epochs = preset.batch_size, preset.epochs_for(self._kind())
+        if size is not None:
+            plan = plan_training(preset, self._kind(), size.train_images)
+            batch, epochs = plan.batch_size, plan.epochs
         return {
             "latent_dim": preset.latent_dim,
-            "batch_size": preset.batch_size,
-            "epochs": preset.epochs_for(self._kind()),
+            "batch_size": batch,
+            "epochs": epochs,
             "base_channels": preset.base_channels,
         }
+
+    def _training_size(self) -> TrainingSize | None:
+        """How many training images the chosen data holds (remembered per spec and file
+        time: a folder is counted once, not at each keystroke)."""
+        source, spec = self._source(), self._dataset_spec()
+        folder = source == "folder"
+        changed = None
+        if source in ("folder", "npz"):
+            path = Path(spec.partition(":")[2] or ".")
+            changed = path.stat().st_mtime if path.exists() else None
+        key = (
+            spec,
+            changed,
+            self.image_size_spin.value() if folder else None,
+            self.channels_combo.currentData() if folder else None,
+        )
+        if key not in self._sizes:
+            self._sizes[key] = training_size(spec, image_size=key[2], channels=key[3])
+        return self._sizes[key]
+
+    def _plan_text(self) -> tuple[str, str | None]:
+        """The plan line under the training settings, and a warning when it is too short."""
+        size = self._training_size()
+        if size is None:
+            return "Planned steps: known once the data is chosen.", None
+        per_epoch = steps_per_epoch(size.train_images, self.batch_spin.value())
+        steps = self.epochs_spin.value() * per_epoch
+        text = (
+            f"Planned: {steps:,} optimizer steps ({self.epochs_spin.value():,} epochs × "
+            f"{per_epoch:,} steps of {self.batch_spin.value():,} on {size.train_images:,} "
+            "training images)"
+        )
+        if size.image_shape is not None:
+            seconds = rough_cpu_seconds(
+                self._kind(),
+                self.arch_combo.currentData(),
+                steps * self.batch_spin.value(),
+                size.image_shape,
+                self.base_spin.value(),
+            )
+            text += f", about {rough_duration(seconds)} on a 2-core CPU (a GPU is faster)"
+        return text + ".", too_few_steps(steps, self._kind())
 
     def _preset_spins(self) -> dict[str, QtWidgets.QSpinBox]:
         """The fields a preset fills, by the Preset attribute they take."""
@@ -469,6 +531,7 @@ class TrainingDialog(QtWidgets.QDialog):
             self._refresh()
 
     def _dataset_path_edited(self) -> None:
+        self._apply_preset()  # another file: another size, another plan
         self._update_run_dir()
         self._refresh()
 
@@ -518,6 +581,7 @@ class TrainingDialog(QtWidgets.QDialog):
         # Dynamic binarization is a likelihood model's trick: not for a discriminator's data.
         _enable_row(self.training_form, self.binarize_check, not entry.adversarial)
         self.lr_edit.setPlaceholderText(f"default ({entry.learning_rate:g})")
+        self.plan_label.setText(self._plan_text()[0])
         self._validate()
 
     def _validate(self) -> None:
@@ -584,6 +648,9 @@ class TrainingDialog(QtWidgets.QDialog):
         if lr_problem:
             problems.append(_Problem(lr_problem, self.lr_edit))
         problems += self._device_problems() + self._run_dir_problems()
+        short = self._plan_text()[1]
+        if short:
+            problems.append(_Problem(short, self.epochs_spin, blocking=False))
         if any(p.blocking for p in problems):
             return None, problems
         kind = self._kind()
