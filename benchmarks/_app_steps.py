@@ -4,15 +4,23 @@ set interpolation keypoints, and ask the domain classifier what an image shows."
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from _common import spin, wait_signal, wait_until
 
 from latentlab.session.decode_purposes import KeypointDecode
 
 
-def fidelity_by_inverse(found: dict) -> dict:
-    """The Projection panel's click fidelity per inverse (None where no click was measured)."""
-    return {m: None if f.clicks == 0 else round(f.fidelity, 3) for m, f in found.items()}
+def fidelity_by_inverse(found) -> dict:
+    """The Projection panel's click fidelity per inverse (None where no click was measured),
+    and its ceiling (``FidelityReport``)."""
+    result = {
+        m: None if f.clicks == 0 else round(f.fidelity, 3) for m, f in found.by_method.items()
+    }
+    if found.ceiling is not None:
+        result["ceiling"] = dataclasses.asdict(found.ceiling)
+    return result
 
 
 def show_map(window, space: str, method: str, timeout_s: float = 300) -> dict:

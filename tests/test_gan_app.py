@@ -67,6 +67,7 @@ def test_training_draws_the_frechet_curve_and_maps_samples_by_class(trained, dig
     shares = dock.quality_panel.census_shares()
     assert len(shares) == 10 and shares.sum() == pytest.approx(1.0)
     assert f"Epoch {EPOCHS}: FD" in dock.quality_panel.summary_label.text()
+    assert "of real test images right (chance" in dock.quality_panel.summary_label.text()
     assert dock.quality_panel.isVisibleTo(dock)
     assert not dock.reconstructions_panel.view.isVisibleTo(dock)  # a GAN has none
 
@@ -100,7 +101,7 @@ def test_a_map_of_image_features_is_clicked_coloured_and_resampled(qtbot, traine
     assert sum(hits) >= 2, hits
     # Over hundreds of clicks inside class regions, as the Projection panel reports it.
     qtbot.waitUntil(lambda: bool(fidelity), timeout=TIMEOUT)
-    assert max(f.fidelity for f in fidelity[-1].values()) > 0.7
+    assert max(f.fidelity for f in fidelity[-1].by_method.values()) > 0.7
 
     # Coloured by the discriminator's D(x) of each sample.
     scores = window.explorer.map_data.cloud.discriminator_scores

@@ -132,6 +132,16 @@ def test_a_spread_like_the_real_one_is_not_collapsed():
     assert lopsided.looks_collapsed
 
 
+def test_the_census_says_how_far_its_classifier_can_be_trusted():
+    names, real = tuple("0123456789"), np.full(10, 0.1)
+    counts = np.full(10, 100)
+    trusted = SampleCensus(names, counts, real, classifier_accuracy=0.98)
+    assert trusted.trust_note() == "the classifier gets 98% of real test images right (chance 10%)"
+    weak = SampleCensus(names, counts, real, classifier_accuracy=0.15)
+    assert weak.trust_note().endswith(": its census of the samples tells little")
+    assert SampleCensus(names, counts, real).trust_note() == ""
+
+
 # -- the discriminator winning ---------------------------------------------------------------------
 
 

@@ -53,9 +53,22 @@ def test_tsne_streams_into_the_map_then_offers_a_learned_inverse(qtbot, window, 
     # The domain classifier (trained on a worker, cached) then measures click fidelity.
     # (The first test of a session trains the classifier: allow for a busy machine.)
     # (The PCA map shown first may be measured too, when the classifier was cached already.)
-    qtbot.waitUntil(lambda: bool(measured) and "learned" in measured[-1], timeout=3 * TIMEOUT)
-    assert set(measured[-1]) == {"learned", "neighbours"}
-    assert all(0 <= r.fidelity <= 1 for r in measured[-1].values())
+    qtbot.waitUntil(
+        lambda: bool(measured) and "learned" in measured[-1].by_method, timeout=3 * TIMEOUT
+    )
+    assert set(measured[-1].by_method) == {"learned", "neighbours"}
+    assert all(0 <= r.fidelity <= 1 for r in measured[-1].by_method.values())
+    # Beside the figures, their ceiling: what the classifier sees in real and decoded images.
+    ceiling = measured[-1].ceiling
+    assert 0 < ceiling.chance < ceiling.reconstruction_accuracy <= 1
+    assert dock.ceiling.isVisibleTo(dock) and dock.ceiling.text() == ceiling.describe()
+    # A 2-epoch digits VAE: the classifier reads few of its reconstructions (the panel says
+    # what that means for the figure), or enough to put fidelity against its ceiling.
+    if ceiling.tells_nothing:
+        assert "click fidelity cannot tell anything" in dock.ceiling.text()
+        assert "of its ceiling" not in dock.inverse_notes["learned"].text()
+    else:
+        assert "of its ceiling" in dock.inverse_notes["learned"].text()
     assert "fidelity" in learned.text()
 
 

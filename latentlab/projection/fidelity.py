@@ -6,6 +6,11 @@ and they lie within the data (the distance to the K-th nearest point is at most 
 ``INSIDE_PERCENTILE``th percentile of the data points' own distance to their K-th neighbour).
 Each place is decoded through the map's inverse and a domain classifier labels the image;
 fidelity is the share that gets the region's label.
+
+A fidelity figure means little without its ceiling (``FidelityCeiling``): a decoder whose
+reconstructions of real test images the classifier cannot recognise cannot score higher on
+clicks, however good the map. So beside it stand chance, the classifier's accuracy on test
+images, and its accuracy on the model's reconstructions of the map's images.
 """
 
 from __future__ import annotations
@@ -31,6 +36,76 @@ class ClickFidelity:
     fidelity: float
     clicks: int
     share_inside: float  # of uniformly random places on the map, the share inside a region
+
+
+CEILING_POINTS = 2_000  # map points whose reconstructions are classified for the ceiling
+NO_SIGNAL_MARGIN = 0.1  # a ceiling this close to chance: fidelity cannot tell anything
+
+
+@dataclass(frozen=True)
+class FidelityCeiling:
+    """How high click fidelity can go on a map: chance (always answering the commonest
+    class), the classifier on real test images, and on the model's reconstructions of the
+    map's images (the best a click can do with this decoder)."""
+
+    chance: float
+    classifier_accuracy: float
+    reconstruction_accuracy: float
+
+    def relative(self, fidelity: float) -> float:
+        """Fidelity as a share of the reconstruction ceiling."""
+        return fidelity / self.reconstruction_accuracy if self.reconstruction_accuracy else 0.0
+
+    @property
+    def tells_nothing(self) -> bool:
+        """The classifier recognises reconstructions hardly better than chance."""
+        return self.reconstruction_accuracy < self.chance + NO_SIGNAL_MARGIN
+
+    def describe(self) -> str:
+        """One sentence for the Projection panel."""
+        text = (
+            f"Ceiling: the classifier gets {self.classifier_accuracy:.0%} of test images and "
+            f"{self.reconstruction_accuracy:.0%} of this model's reconstructions right; "
+            f"chance is {self.chance:.0%}."
+        )
+        if self.tells_nothing:
+            text += (
+                " It hardly recognises the reconstructions, so click fidelity cannot tell "
+                "anything about this map."
+            )
+        return text
+
+
+@dataclass(frozen=True)
+class FidelityReport:
+    """A map's click fidelity per inverse method, and its ceiling (None without true labels)."""
+
+    by_method: dict[str, ClickFidelity]
+    ceiling: FidelityCeiling | None
+
+
+def fidelity_ceiling(
+    cloud,
+    decode: Callable[[np.ndarray], np.ndarray],
+    classify: Callable[[np.ndarray], np.ndarray],
+    classifier_accuracy: float,
+    *,
+    seed: int = 0,
+) -> FidelityCeiling | None:
+    """The ceiling of a map of ``cloud`` (a LatentCloud with true labels; None otherwise)."""
+    if cloud.labels is None or cloud.labels_predicted or len(cloud) == 0:
+        return None
+    rows = np.arange(len(cloud))
+    if len(rows) > CEILING_POINTS:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, CEILING_POINTS, replace=False))
+    labels = np.asarray(cloud.labels)[rows]
+    chunks = np.array_split(rows, max(1, len(rows) // DECODE_CHUNK))
+    predicted = np.concatenate([classify(decode(cloud.latents[chunk])) for chunk in chunks])
+    return FidelityCeiling(
+        chance=float(np.bincount(labels).max() / len(labels)),
+        classifier_accuracy=float(classifier_accuracy),
+        reconstruction_accuracy=float((predicted == labels).mean()),
+    )
 
 
 def clicks_in_class_regions(

@@ -80,6 +80,25 @@ class SampleCensus:
     class_names: tuple[str, ...]
     counts: np.ndarray  # K int64: samples predicted as each class
     real_shares: np.ndarray  # K float64: each class's share of the real test images
+    # How far the census can be trusted: the classifier's accuracy on real test images
+    # (None when not known), against chance (always answering the commonest class).
+    classifier_accuracy: float | None = None
+
+    @property
+    def chance(self) -> float:
+        return float(self.real_shares.max()) if len(self.real_shares) else 0.0
+
+    def trust_note(self) -> str:
+        """What the census is worth: '' without the classifier's accuracy."""
+        if self.classifier_accuracy is None:
+            return ""
+        text = (
+            f"the classifier gets {self.classifier_accuracy:.0%} of real test images right "
+            f"(chance {self.chance:.0%})"
+        )
+        if self.classifier_accuracy < self.chance + 0.1:
+            text += ": its census of the samples tells little"
+        return text
 
     @property
     def total(self) -> int:
@@ -226,6 +245,7 @@ class GanQualityMonitor:
             class_names=self.class_names,
             counts=np.bincount(predicted, minlength=len(self.class_names)),
             real_shares=self.real_shares,
+            classifier_accuracy=self.classifier.test_accuracy,
         )
         return GanEpochQuality(
             epoch=epoch,

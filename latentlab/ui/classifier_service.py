@@ -24,23 +24,27 @@ def classifier_job(dataset: Any, should_stop: Any):
         return
 
 
-def fidelity_job(data: Any, model: Any, classifier: Any) -> dict[str, Any]:
-    """Click fidelity of every inverse the map offers: method -> ClickFidelity."""
+def fidelity_job(data: Any, model: Any, classifier: Any) -> Any:
+    """Click fidelity of every inverse the map offers, with its ceiling (a FidelityReport);
+    ``classifier`` is the dataset's TrainedClassifier."""
     from latentlab.projection import decode_latents
-    from latentlab.projection.fidelity import click_fidelity
+    from latentlab.projection.fidelity import FidelityReport, click_fidelity, fidelity_ceiling
     from latentlab.training.classifier import predict_labels
 
-    results = {}
-    for method in data.inverse_methods:
-        results[method] = click_fidelity(
-            data,
-            data.cloud.labels,
-            lambda latents: decode_latents(model, latents),
-            lambda images: predict_labels(classifier, images),
-            method,
-            clicks=FIDELITY_CLICKS,
+    def decode(latents):
+        return decode_latents(model, latents)
+
+    def classify(images):
+        return predict_labels(classifier.model, images)
+
+    by_method = {
+        method: click_fidelity(
+            data, data.cloud.labels, decode, classify, method, clicks=FIDELITY_CLICKS
         )
-    return results
+        for method in data.inverse_methods
+    }
+    ceiling = fidelity_ceiling(data.cloud, decode, classify, classifier.test_accuracy)
+    return FidelityReport(by_method, ceiling)
 
 
 class ClassifierService(QObject):
@@ -48,7 +52,7 @@ class ClassifierService(QObject):
 
     progress = Signal(str, int, int)  # what it is doing, done, total ("" when idle)
     ready = Signal(object, object)  # dataset, TrainedClassifier
-    fidelity_measured = Signal(object, object)  # LatentMapData, {method: ClickFidelity}
+    fidelity_measured = Signal(object, object)  # LatentMapData, FidelityReport
     error_raised = Signal(str, str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -107,7 +111,7 @@ class ClassifierService(QObject):
             fidelity_job,
             data,
             model,
-            self.classifier.model,
+            self.classifier,
             on_result=lambda results: self.fidelity_measured.emit(data, results),
             on_error=lambda error: self.error_raised.emit("Could not measure the map", str(error)),
         )

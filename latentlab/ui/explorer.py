@@ -39,7 +39,7 @@ class Explorer(QObject):
 
     map_ready = Signal(object)  # LatentMapData: a new map (or another epoch's) is shown
     map_improved = Signal(object)  # the same map, measured and with its learned inverse
-    fidelity_measured = Signal(object)  # {inverse method: ClickFidelity} of the shown map
+    fidelity_measured = Signal(object)  # FidelityReport of the shown map
     preview_decoded = Signal(object, str)  # image H×W×C uint8, caption
     # latent (D,), Recipe: the preview changed (Qt's side of state.preview_changed, to
     # wait on with Qt's tools; views listen to the state)
@@ -266,7 +266,7 @@ class Explorer(QObject):
         self.map_improved.emit(data)
         self.classifier.measure(data, self.model)
 
-    def _on_fidelity_measured(self, data: Any, results: dict) -> None:
+    def _on_fidelity_measured(self, data: Any, results: Any) -> None:
         if self.map_data is not None and data.projection is self.map_data.projection:
             self.fidelity_measured.emit(results)
 

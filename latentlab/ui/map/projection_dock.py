@@ -53,6 +53,7 @@ class ProjectionDock(QDockWidget):
         self.setObjectName("ProjectionDock")
         self._data: Any = None
         self._fidelity: dict = {}
+        self._ceiling: Any = None  # FidelityCeiling of the shown map
         self._chosen_inverse = "exact"  # the user's choice; a map without it uses its best
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -175,6 +176,15 @@ class ProjectionDock(QDockWidget):
             "are also its neighbours in latent space."
         )
         layout.addWidget(self.trust)
+        self.ceiling = QLabel("")
+        self.ceiling.setWordWrap(True)
+        self.ceiling.setToolTip(
+            "Click fidelity can be no higher than the share of the model's reconstructions of "
+            "real test images that the classifier recognises; chance is always answering the "
+            "commonest class."
+        )
+        self.ceiling.setVisible(False)
+        layout.addWidget(self.ceiling)
         return box
 
     def _build_epochs(self) -> QGroupBox:
@@ -254,6 +264,8 @@ class ProjectionDock(QDockWidget):
             self.space.setCurrentIndex(max(0, self.space.findData(data.config.space)))
         self._data = data
         self._fidelity = {}
+        self._ceiling = None
+        self.ceiling.setVisible(False)
         self._label_inverses()
         quality = None if data is None else data.quality
         self.round_trip_note.setVisible(quality is not None)
@@ -265,9 +277,12 @@ class ProjectionDock(QDockWidget):
                 f"(k = {quality.trust_neighbours}, {quality.trust_points:,} points)"
             )
 
-    def set_fidelity(self, results: dict) -> None:
-        """Click fidelity per inverse (method -> ClickFidelity) of the shown map."""
-        self._fidelity = dict(results)
+    def set_fidelity(self, report: Any) -> None:
+        """Click fidelity per inverse of the shown map, and its ceiling (a FidelityReport)."""
+        self._fidelity = dict(report.by_method)
+        self._ceiling = report.ceiling
+        self.ceiling.setText("" if report.ceiling is None else report.ceiling.describe())
+        self.ceiling.setVisible(report.ceiling is not None)
         self._label_inverses()
 
     def _label_inverses(self) -> None:
@@ -298,6 +313,8 @@ class ProjectionDock(QDockWidget):
                 notes.append("no class regions to measure clicks in")
             elif fidelity is not None:
                 notes.append(f"fidelity {fidelity.fidelity:.0%}")
+                if self._ceiling is not None and not self._ceiling.tells_nothing:
+                    notes.append(f"{self._ceiling.relative(fidelity.fidelity):.0%} of its ceiling")
             self.inverse_notes[value].setText(" · ".join(notes))
             self.inverse_notes[value].setVisible(bool(notes))
 

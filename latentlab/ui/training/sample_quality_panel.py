@@ -133,10 +133,11 @@ class SampleQualityPanel(QtWidgets.QWidget):
             else ""
         )
         self.summary_label.setStyleSheet("")
+        trust = census.trust_note()
         self.summary_label.setText(
             f"Epoch {quality.epoch + 1}: FD {quality.frechet_distance:.1f}{floor_text} · "
             f"{census.effective_classes:.1f} of {len(census.class_names)} classes in use · "
-            f"{quality.samples:,} samples"
+            f"{quality.samples:,} samples" + (f" · {trust}" if trust else "")
         )
 
     # -- for tests and the screenshot -----------------------------------------------------
