@@ -87,6 +87,15 @@ def digits_checkpoint(tmp_path_factory, digits):
     return trainer.save(tmp_path_factory.mktemp("ckpt") / "digits.safetensors")
 
 
+@pytest.fixture
+def opened(qtbot, window, digits_checkpoint):
+    """The window with the digits VAE open and its map on screen."""
+    from gui_helpers import open_and_wait
+
+    open_and_wait(qtbot, window, digits_checkpoint)
+    return window
+
+
 @pytest.fixture(autouse=True)
 def _no_dangling_threads(monkeypatch):
     """Fails a test that leaves a worker running after it (napari's ``_dangling_qthreads``):

@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
-from gui_helpers import TIMEOUT, decoded_preview, open_and_wait
+from gui_helpers import TIMEOUT, decoded_preview
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
@@ -38,12 +37,6 @@ PURPOSES = [
     (BackdropDecode((-1.0, -1.0, 2.0, 2.0), rows=2, columns=3), 6),
     (AttributeStripDecode((-1.0, 0.0, 1.0)), 3),
 ]
-
-
-@pytest.fixture
-def opened(qtbot, window, digits_checkpoint):
-    open_and_wait(qtbot, window, digits_checkpoint)
-    return window
 
 
 def test_every_purpose_comes_back_with_its_images(qtbot, opened):

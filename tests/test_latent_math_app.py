@@ -82,12 +82,6 @@ def class_box(window, label):
     return x0, x1, y0, y1
 
 
-@pytest.fixture
-def opened(qtbot, window, digits_checkpoint):
-    open_and_wait(qtbot, window, digits_checkpoint)
-    return window
-
-
 def test_lasso_and_rectangle_select_what_is_inside(qtbot, opened):
     window = opened
     x0, x1, y0, y1 = class_box(window, 7)
