@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
 )
@@ -44,6 +45,7 @@ from latentlab.ui.preview_dock import PreviewDock
 from latentlab.ui.training.training_controller import TrainingController
 from latentlab.ui.training.training_dock import TrainingDock
 from latentlab.ui.welcome_page import WelcomePage
+from latentlab.ui.widgets.elided_label import ElidedLabel
 
 MAX_RECENT_FILES = 8
 CONFIRMED_DATASETS_KEY = "datasets/confirmed"  # folders / .npz files the user let us read
@@ -527,8 +529,11 @@ class MainWindow(QMainWindow):
         self.status = self.statusBar()
         self.busy_label = QLabel("")
         self.device_label = QLabel("device: …")
-        self.model_label = QLabel("no model")
-        self.points_label = QLabel("")
+        # The dataset named in these may be a long path: elided, they never widen the window.
+        self.model_label = ElidedLabel("no model")
+        self.points_label = ElidedLabel("")
+        for label in (self.model_label, self.points_label):
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.decode_label = QLabel("")
         for label in (
             self.busy_label,

@@ -62,7 +62,8 @@ class PreviewDock(QDockWidget):
         layout.addLayout(buttons)
 
         hover = QGridLayout()
-        self.hover_title = QLabel("Hover a point to see it and its reconstruction")
+        # Elided too: a point's title names its class ("… · looks like person14").
+        self.hover_title = ElidedLabel("Hover a point to see it and its reconstruction")
         self.hover_title.setStyleSheet("color: palette(mid);")
         hover.addWidget(self.hover_title, 0, 0, 1, 2)
         self.hover_image = PixelView(dark=True, minimum=56)

@@ -22,6 +22,15 @@ MAP_GESTURES = (
     ("Right or middle drag, wheel", "pan, zoom"),
     ("Double click", "fit the view to the points"),
     ("Legend: click / double click", "hide or show a class / show only that class"),
+    (
+        "Legend: Ctrl + click",
+        "colour only the classes Ctrl+clicked; the others turn grey but can still be hovered "
+        "and clicked (Colour all undoes it)",
+    ),
+    (
+        "Legend: search (over 12 classes)",
+        "type to list only the classes whose name contains the text; Enter colours only those",
+    ),
     ("Escape", "cancel the lasso or rectangle being drawn"),
 )
 

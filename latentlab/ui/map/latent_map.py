@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from latentlab.projection.hover_index import HoverIndex
+from latentlab.ui.map.axis_labels import AxisTitles
 from latentlab.ui.map.map_grid import GridItem
 from latentlab.ui.map.map_layers import MapOverlays
 from latentlab.ui.map.map_legend import MapLegend
@@ -52,7 +53,9 @@ class LatentMap(QtWidgets.QWidget):
       * ``view_changed(x0, x1, y0, y1)`` 150 ms after the view stops moving.
     The aspect ratio is locked to 1 (distances in a PCA map mean something).
     Legend: click a class to show/hide it (hidden = not drawn, not hoverable),
-    double-click to show only that class.
+    double-click to show only that class, Ctrl+click to colour only the classes
+    Ctrl+clicked (the others grey, still drawn and hoverable); with many classes, Enter in
+    its search field colours only the classes that match.
     """
 
     position_clicked = QtCore.Signal(float, float, int)
@@ -61,6 +64,7 @@ class LatentMap(QtWidgets.QWidget):
     point_hovered = QtCore.Signal(int)
     view_changed = QtCore.Signal(float, float, float, float)
     class_visibility_changed = QtCore.Signal(int, bool)
+    coloured_classes_changed = QtCore.Signal(object)  # (n_classes,) bool, True: in colour
     selection_changed = QtCore.Signal(object)  # np.ndarray of selected row indices
     view_reset = QtCore.Signal()  # the view was fitted to the points (Home, double click, ...)
 
@@ -98,6 +102,8 @@ class LatentMap(QtWidgets.QWidget):
         self.view_box.double_clicked.connect(self.reset_view)
         self.legend.class_toggled.connect(self.set_class_visible)
         self.legend.class_soloed.connect(self._solo_class)
+        self.legend.class_colour_toggled.connect(self._toggle_class_colour)
+        self.legend.colour_only_requested.connect(self.set_coloured_classes)
 
         scene = self.plot_widget.scene()
         # Hover work at most HOVER_RATE_HZ, always with the latest position.
@@ -137,6 +143,7 @@ class LatentMap(QtWidgets.QWidget):
             axis.setPen(pg.mkPen(_AXIS_INK))
             axis.setTextPen(pg.mkPen(_AXIS_INK))
             axis.setStyle(tickFont=font, maxTickLevel=1)  # no third, busy tick level
+        self.axis_titles = AxisTitles(plot, _AXIS_INK)
         self.set_axis_labels("", "")
         self.grid = GridItem(plot.getAxis("bottom"), plot.getAxis("left"))
         self.view_box.addItem(self.grid, ignoreBounds=True)
@@ -265,6 +272,34 @@ class LatentMap(QtWidgets.QWidget):
         """(n_classes,) bool, True for shown classes."""
         return self.points.class_visible.copy()
 
+    def set_coloured_classes(self, classes: Sequence[int] | None) -> None:
+        """Colour only ``classes`` (the others grey, under them, still hoverable and
+        clickable); None or empty colours every class. Hidden classes among them are shown."""
+        coloured = np.zeros_like(self.points.class_coloured)
+        chosen = [k for k in (classes or ()) if 0 <= k < coloured.size]
+        coloured[chosen] = True
+        if not coloured.any():
+            coloured[:] = True
+        for k in chosen:
+            self.set_class_visible(k, True)
+        if np.array_equal(coloured, self.points.class_coloured):
+            return
+        self.points.set_class_coloured(coloured)
+        self.legend.set_coloured(coloured)
+        self.coloured_classes_changed.emit(coloured.copy())
+
+    def coloured_classes(self) -> np.ndarray:
+        """(n_classes,) bool, True for classes drawn in their colour (all, unless a subset
+        was chosen)."""
+        return self.points.class_coloured.copy()
+
+    def _toggle_class_colour(self, index: int) -> None:
+        """Ctrl+click: the first picks a subset of one; later ones add or remove classes."""
+        coloured = self.points.class_coloured
+        chosen = set() if coloured.all() else set(np.flatnonzero(coloured).tolist())
+        chosen ^= {index}
+        self.set_coloured_classes(sorted(chosen))
+
     def _solo_class(self, index: int) -> None:
         mask = np.zeros_like(self.points.class_visible)
         mask[index] = True
@@ -289,10 +324,9 @@ class LatentMap(QtWidgets.QWidget):
 
     # -- view ---------------------------------------------------------------
     def set_axis_labels(self, x: str, y: str) -> None:
-        """Axis titles, e.g. ("PC 1", "PC 2") or ("z[0]", "z[1]")."""
-        style = {"color": _AXIS_INK, "font-size": "10pt"}
-        self.plot_item.setLabel("bottom", x, **style)
-        self.plot_item.setLabel("left", y, **style)
+        """Axis titles, e.g. ("PC 1", "PC 2") or ("z[0]", "z[1]"); elided to the axis
+        length, with the whole title in the axis's tooltip."""
+        self.axis_titles.set_titles(x, y)
 
     def reset_view(self) -> None:
         """Fit the view to the shown points (overlays are not considered)."""

@@ -4,42 +4,40 @@ premultiplied ARGB words the raster renderer paints with."""
 
 from __future__ import annotations
 
-import colorsys
-
 import numpy as np
 import pyqtgraph as pg
 
-# matplotlib's tab10, then the light halves of tab20: familiar to ML users and
-# distinguishable on a white background.
+from latentlab.class_palette import AVOIDED, glasbey_extension
+
+# matplotlib's tab10 for the first ten classes (familiar to ML users, and what the screenshots
+# show), then Glasbey colours grown from them: 40 classes stay at least 14 CIEDE2000 apart, 60 at
+# least 11 (tests/test_palette.py).
 _TAB10 = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 ]  # fmt: skip
-_TAB20_LIGHT = [
-    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
-    "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
-]  # fmt: skip
 
 UNLABELLED_COLOUR = (31, 119, 180, 255)
 MISSING_VALUE_COLOUR = (170, 170, 170, 255)
+# Classes left out of a coloured subset: lighter than tab10's grey, kept apart from every
+# class colour by class_palette.AVOIDED.
+NEUTRAL_CLASS_COLOUR = (*AVOIDED[1], 255)
 
 
-def _hex_to_rgba(code: str) -> tuple[int, int, int, int]:
-    return int(code[1:3], 16), int(code[3:5], 16), int(code[5:7], 16), 255
+def _hex_to_rgb(code: str) -> tuple[int, int, int]:
+    return int(code[1:3], 16), int(code[3:5], 16), int(code[5:7], 16)
+
+
+_SEEDS = tuple(_hex_to_rgb(c) for c in _TAB10)
 
 
 def categorical_colours(n: int) -> np.ndarray:
-    """(n, 4) uint8 RGBA colours for n classes: tab10, tab20's light tones, then
-    golden-angle hues (which stay distinct for a while, though no palette keeps
-    100 classes apart)."""
-    base = [_hex_to_rgba(c) for c in _TAB10 + _TAB20_LIGHT]
-    out = base[:n]
-    for i in range(len(out), n):
-        hue = (i * 0.618033988749895) % 1.0
-        light = 0.45 if i % 2 else 0.6
-        r, g, b = colorsys.hls_to_rgb(hue, light, 0.65)
-        out.append((round(r * 255), round(g * 255), round(b * 255), 255))
-    return np.asarray(out, dtype=np.uint8).reshape(n, 4)
+    """(n, 4) uint8 RGBA colours for n classes: tab10, then Glasbey colours (each as far
+    from all before it as the sRGB gamut allows; no palette keeps hundreds apart)."""
+    rgb = np.vstack([np.asarray(_SEEDS, np.uint8), glasbey_extension(_SEEDS, max(0, n - 10))])
+    rgba = np.full((n, 4), 255, np.uint8)
+    rgba[:, :3] = rgb[:n]
+    return rgba
 
 
 def sequential_lut(name: str = "viridis", start: float = 0.0, stop: float = 1.0) -> np.ndarray:

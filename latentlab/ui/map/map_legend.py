@@ -1,16 +1,20 @@
-"""Side panel of the latent map: a colour bar in value mode and one toggle per
-class (click shows/hides the class, double-click shows it alone)."""
+"""Side panel of the latent map: a colour bar in value mode and one toggle per class (click
+shows/hides the class, double-click shows it alone, Ctrl+click colours only the classes
+picked so). With many classes a search field filters the toggles; Enter in it colours only
+the classes that match."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
-_SWATCH = 12
-_NEUTRAL = (150, 150, 150)
+from latentlab.ui.map.class_toggle import ClassToggle
+from latentlab.ui.map.colour_bar import ColourBar
+
+SEARCH_FROM = 13  # classes: fewer fit on screen and need no search field
+MAX_WIDTH = 220  # px: longer class names are elided, the map keeps the room
 _STYLE = """
 #MapLegend { background: white; border-left: 1px solid #d4d4d4; }
 #MapLegend QScrollArea, #MapLegend QScrollArea > QWidget > QWidget { background: transparent; }
@@ -19,114 +23,10 @@ _STYLE = """
 }
 #MapLegend QPushButton:hover { background: #e9eef5; }
 #MapLegend QPushButton:!checked { color: #9a9a9a; }
+#MapLegend QPushButton#ColourAll { color: #2a6fb0; padding: 1px 4px; }
 #MapLegend QLabel[role="title"] { font-weight: 600; color: #333; }
+#MapLegend QLabel[role="hint"] { color: #777; }
 """
-
-
-def _swatch_icon(rgba: Sequence[int]) -> QtGui.QIcon:
-    """A filled disc when the class is shown (checked), a hollow ring when not."""
-    icon = QtGui.QIcon()
-    colour = QtGui.QColor(*(int(c) for c in rgba[:3]))
-    for state, filled in ((QtGui.QIcon.State.On, True), (QtGui.QIcon.State.Off, False)):
-        pixmap = QtGui.QPixmap(2 * _SWATCH, 2 * _SWATCH)
-        pixmap.setDevicePixelRatio(2.0)
-        pixmap.fill(QtCore.Qt.GlobalColor.transparent)
-        painter = QtGui.QPainter(pixmap)
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-        outline = colour.darker(125) if filled else QtGui.QColor(160, 160, 160)
-        painter.setPen(QtGui.QPen(outline, 1.5))
-        painter.setBrush(colour if filled else QtCore.Qt.BrushStyle.NoBrush)
-        painter.drawEllipse(QtCore.QRectF(1.5, 1.5, _SWATCH - 3, _SWATCH - 3))
-        painter.end()
-        for mode in (QtGui.QIcon.Mode.Normal, QtGui.QIcon.Mode.Active):
-            icon.addPixmap(pixmap, mode, state)
-    return icon
-
-
-class ClassToggle(QtWidgets.QPushButton):
-    """One legend entry; checked means the class is drawn."""
-
-    double_clicked = QtCore.Signal()
-
-    def __init__(self, name: str, rgba: Sequence[int], count: int, parent=None):
-        super().__init__(parent)
-        self.setText(name)
-        self._icons = (_swatch_icon(rgba), _swatch_icon(_NEUTRAL))
-        self.setIcon(self._icons[0])
-        self.setIconSize(QtCore.QSize(_SWATCH, _SWATCH))
-        self.setCheckable(True)
-        self.setChecked(True)
-        self.setFlat(True)
-        policy = QtWidgets.QSizePolicy.Policy
-        self.setSizePolicy(policy.Expanding, policy.Fixed)
-        self.setToolTip(
-            f"{name}: {count:,} points\nClick to show/hide, double-click to show only this"
-        )
-        self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
-
-    def set_neutral(self, neutral: bool) -> None:
-        """Grey swatch while points are coloured by value, not by class."""
-        self.setIcon(self._icons[1 if neutral else 0])
-
-    def mouseDoubleClickEvent(self, event: QtGui.QMouseEvent) -> None:
-        self.double_clicked.emit()
-        event.accept()
-
-
-def _format_tick(value: float, span: float) -> str:
-    """Same decimals for every tick, enough to tell min, mid and max apart."""
-    if span <= 0 or not np.isfinite(span):
-        return f"{value:.3g}"
-    magnitude = max(abs(value), span)
-    if magnitude >= 1e5 or magnitude < 1e-3:
-        return f"{value:.2e}"
-    decimals = max(0, 2 - math.floor(math.log10(span)))
-    return f"{value:.{decimals}f}"
-
-
-class ColourBar(QtWidgets.QWidget):
-    """A vertical gradient (high values on top) with min / mid / max ticks."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._lut = np.zeros((256, 4), np.uint8)
-        self._vmin, self._vmax = 0.0, 1.0
-        self.setMinimumHeight(130)
-        policy = QtWidgets.QSizePolicy.Policy
-        self.setSizePolicy(policy.Preferred, policy.Fixed)
-
-    @property
-    def value_range(self) -> tuple[float, float]:
-        return self._vmin, self._vmax
-
-    def set_range(self, lut: np.ndarray, vmin: float, vmax: float) -> None:
-        self._lut, self._vmin, self._vmax = lut, vmin, vmax
-        self.update()
-
-    def sizeHint(self) -> QtCore.QSize:
-        return QtCore.QSize(120, 140)
-
-    def paintEvent(self, event) -> None:
-        painter = QtGui.QPainter(self)
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-        fm = painter.fontMetrics()
-        top, bottom = fm.height() // 2 + 2, self.height() - fm.height() // 2 - 2
-        bar = QtCore.QRectF(6, top, 16, bottom - top)
-        gradient = QtGui.QLinearGradient(bar.bottomLeft(), bar.topLeft())
-        for i in range(0, 256, 15):
-            gradient.setColorAt(i / 255, QtGui.QColor(*(int(c) for c in self._lut[i])))
-        gradient.setColorAt(1.0, QtGui.QColor(*(int(c) for c in self._lut[255])))
-        painter.fillRect(bar, gradient)
-        painter.setPen(QtGui.QPen(QtGui.QColor(90, 90, 90), 1))
-        painter.drawRect(bar)
-        painter.setPen(self.palette().color(QtGui.QPalette.ColorRole.WindowText))
-        for frac in (0.0, 0.5, 1.0):
-            y = bar.bottom() - frac * bar.height()
-            value = self._vmin + frac * (self._vmax - self._vmin)
-            painter.drawLine(QtCore.QPointF(bar.right(), y), QtCore.QPointF(bar.right() + 4, y))
-            anchor = QtCore.QPointF(bar.right() + 7, y + fm.ascent() / 2 - 1)
-            painter.drawText(anchor, _format_tick(value, self._vmax - self._vmin))
-        painter.end()
 
 
 class MapLegend(QtWidgets.QWidget):
@@ -134,6 +34,8 @@ class MapLegend(QtWidgets.QWidget):
 
     class_toggled = QtCore.Signal(int, bool)  # class index, now shown
     class_soloed = QtCore.Signal(int)
+    class_colour_toggled = QtCore.Signal(int)  # Ctrl+click: in or out of the coloured subset
+    colour_only_requested = QtCore.Signal(object)  # list of class indices; [] colours all
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -150,10 +52,22 @@ class MapLegend(QtWidgets.QWidget):
         self._colour_bar = ColourBar()
         layout.addWidget(self._value_title)
         layout.addWidget(self._colour_bar)
+        layout.addLayout(self._build_classes_header())
 
-        self._classes_title = QtWidgets.QLabel("Classes")
-        self._classes_title.setProperty("role", "title")
-        layout.addWidget(self._classes_title)
+        self.search = QtWidgets.QLineEdit()
+        self.search.setPlaceholderText("Find a class")
+        self.search.setClearButtonEnabled(True)
+        self.search.setToolTip(
+            "Shows the classes whose name contains this text;\n"
+            "Enter colours only those (the others turn grey)"
+        )
+        self.search.textChanged.connect(self._apply_filter)
+        self.search.returnPressed.connect(self._colour_matches)
+        layout.addWidget(self.search)
+        self._hint = QtWidgets.QLabel("Ctrl+click: colour only some")
+        self._hint.setProperty("role", "hint")
+        self._hint.setWordWrap(True)
+        layout.addWidget(self._hint)
 
         self._rows_widget = QtWidgets.QWidget()
         self._rows = QtWidgets.QVBoxLayout(self._rows_widget)
@@ -169,11 +83,28 @@ class MapLegend(QtWidgets.QWidget):
         layout.addWidget(scroll, 1)
 
         self.toggles: list[ClassToggle] = []
+        self._coloured = np.zeros(0, bool)
         self.clear_colour_bar()
         self._update_visibility()
 
+    def _build_classes_header(self) -> QtWidgets.QHBoxLayout:
+        header = QtWidgets.QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        self._classes_title = QtWidgets.QLabel("Classes")
+        self._classes_title.setProperty("role", "title")
+        self.colour_all = QtWidgets.QPushButton("Colour all")
+        self.colour_all.setObjectName("ColourAll")
+        self.colour_all.setFlat(True)
+        self.colour_all.setToolTip("Give every class its colour again")
+        self.colour_all.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
+        self.colour_all.clicked.connect(lambda: self.colour_only_requested.emit([]))
+        header.addWidget(self._classes_title)
+        header.addStretch(1)
+        header.addWidget(self.colour_all)
+        return header
+
     def set_classes(self, names: Sequence[str], colours: np.ndarray, counts: Sequence[int]) -> None:
-        """Replace the class rows (all shown)."""
+        """Replace the class rows (all shown, all coloured, no search text)."""
         for toggle in self.toggles:
             self._rows.removeWidget(toggle)
             toggle.deleteLater()
@@ -182,8 +113,17 @@ class MapLegend(QtWidgets.QWidget):
             toggle = ClassToggle(name, rgba, int(count))
             toggle.toggled.connect(lambda shown, k=k: self.class_toggled.emit(k, shown))
             toggle.double_clicked.connect(lambda k=k: self.class_soloed.emit(k))
+            toggle.colour_toggled.connect(lambda k=k: self.class_colour_toggled.emit(k))
             self._rows.insertWidget(k, toggle)
             self.toggles.append(toggle)
+        self._coloured = np.ones(len(self.toggles), bool)
+        blocked = self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(blocked)
+        self._apply_filter("")
+        many = len(names) >= SEARCH_FROM
+        self._classes_title.setText(f"{len(names)} classes" if many else "Classes")
+        self._update_swatches()
         self._update_visibility()
 
     def set_class_shown(self, index: int, shown: bool) -> None:
@@ -193,22 +133,47 @@ class MapLegend(QtWidgets.QWidget):
         toggle.setChecked(shown)
         toggle.blockSignals(blocked)
 
+    def set_coloured(self, coloured: np.ndarray) -> None:
+        """Reflect which classes are coloured (the others get grey swatches)."""
+        self._coloured = np.asarray(coloured, bool).copy()
+        self._update_swatches()
+
+    # -- search -------------------------------------------------------------------------
+    def matching_classes(self) -> list[int]:
+        """Indices of the classes whose names contain the search text (all when empty)."""
+        needle = self.search.text().strip().casefold()
+        return [k for k, t in enumerate(self.toggles) if needle in t.text().casefold()]
+
+    def listed_names(self) -> list[str]:
+        """Names of the entries the search leaves in the list."""
+        return [t.text() for t in self.toggles if not t.isHidden()]
+
+    def _apply_filter(self, _text: str = "") -> None:
+        matches = set(self.matching_classes())
+        for k, toggle in enumerate(self.toggles):
+            toggle.setVisible(k in matches)
+        if self.search.text().strip():
+            self._scroll.verticalScrollBar().setValue(0)
+
+    def _colour_matches(self) -> None:
+        if self.search.text().strip() and (matches := self.matching_classes()):
+            self.colour_only_requested.emit(matches)
+
+    # -- value mode ---------------------------------------------------------------------
     def set_colour_bar(self, title: str, lut: np.ndarray, vmin: float, vmax: float) -> None:
         """Show the value colour bar."""
         self._value_title.setText(title or "value")
         self._colour_bar.set_range(lut, vmin, vmax)
         self._value_title.setVisible(True)
         self._colour_bar.setVisible(True)
-        for toggle in self.toggles:
-            toggle.set_neutral(True)
+        self._update_swatches()
         self._update_visibility()
 
     def clear_colour_bar(self) -> None:
         """Hide the value colour bar."""
         self._value_title.setVisible(False)
         self._colour_bar.setVisible(False)
-        for toggle in self.toggles:
-            toggle.set_neutral(False)
+        self._update_swatches()
         self._update_visibility()
 
     @property
@@ -225,12 +190,24 @@ class MapLegend(QtWidgets.QWidget):
     def colour_bar_visible(self) -> bool:
         return not self._colour_bar.isHidden()
 
+    def _update_swatches(self) -> None:
+        by_value = self.colour_bar_visible
+        for k, toggle in enumerate(self.toggles):
+            toggle.set_neutral(by_value or not self._coloured[k])
+        # "Colour all" undoes a subset; in value mode there is nothing to undo on screen.
+        self.colour_all.setVisible(bool(self.toggles) and not self._coloured.all())
+
     def _update_visibility(self) -> None:
         has_classes = bool(self.toggles)
+        many = len(self.toggles) >= SEARCH_FROM
         self._classes_title.setVisible(has_classes)
+        self.search.setVisible(many)
+        self._hint.setVisible(many)
         self._scroll.setVisible(has_classes)
         self.setVisible(has_classes or self.colour_bar_visible)
 
     def sizeHint(self) -> QtCore.QSize:
+        # Room for the longest name (elided beyond MAX_WIDTH), the margins and the scroll bar.
         width = max([t.sizeHint().width() for t in self.toggles] + [110])
-        return QtCore.QSize(min(width + 24, 220), 300)
+        width += 12 + self._scroll.verticalScrollBar().sizeHint().width()
+        return QtCore.QSize(min(width, MAX_WIDTH), 300)

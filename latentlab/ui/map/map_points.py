@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtWidgets
 
 from latentlab.ui.map.map_colours import (
     MISSING_VALUE_COLOUR,
+    NEUTRAL_CLASS_COLOUR,
     UNLABELLED_COLOUR,
     categorical_colours,
     default_value_range,
@@ -34,6 +35,7 @@ DEFAULT_RASTER_THRESHOLD = 20_000
 MARKER_SIZE = 7  # px; the raster's sparse dot (radius 3) matches it
 VALUE_BINS = 32  # colour levels of the scatter items in value mode
 POINTS_Z = 0.0
+COLOURED_SUBSET_Z = 0.5  # classes of a coloured subset are drawn above the grey ones
 
 
 class InertScatterPlotItem(pg.ScatterPlotItem):
@@ -138,6 +140,7 @@ class PointsLayer:
         self.labels: np.ndarray | None = None
         self.class_colours = np.zeros((0, 4), np.uint8)
         self.class_visible = np.zeros(0, bool)
+        self.class_coloured = np.zeros(0, bool)  # False: drawn in NEUTRAL_CLASS_COLOUR
         self.value_colouring: ValueColouring | None = None
         self._opacity = 1.0
         self._scatter_items: list[InertScatterPlotItem] = []
@@ -164,8 +167,9 @@ class PointsLayer:
         self.labels = labels
         self.class_colours = categorical_colours(n_classes)
         self.class_visible = np.ones(n_classes, bool)
+        self.class_coloured = np.ones(n_classes, bool)
         self.value_colouring = None
-        self._order = np.random.default_rng(0).permutation(self.count)
+        self._order = self._label_order()
         self.refresh()
 
     def move(self, xy: np.ndarray) -> None:
@@ -178,7 +182,7 @@ class PointsLayer:
         """Switch to colouring by value (or back to classes with None)."""
         self.value_colouring = colouring
         if colouring is None:
-            self._order = np.random.default_rng(0).permutation(self.count)
+            self._order = self._label_order()
         else:
             # NaN sorts last in argsort; put missing values at the bottom instead.
             v = np.where(np.isfinite(colouring.values), colouring.values, -np.inf)
@@ -189,6 +193,28 @@ class PointsLayer:
         """Which classes are drawn (bool per class)."""
         self.class_visible = np.asarray(visible, bool).copy()
         self.refresh(colours_changed=False)
+
+    def set_class_coloured(self, coloured: np.ndarray) -> None:
+        """Which classes get their colour in label mode (bool per class); the others are
+        drawn grey, under them, and stay hoverable."""
+        self.class_coloured = np.asarray(coloured, bool).copy()
+        if self.value_colouring is None:
+            self._order = self._label_order()
+        self.refresh()
+
+    def _label_order(self) -> np.ndarray:
+        """Raster paint order in label mode: a fixed shuffle, so no class systematically
+        hides another; grey classes of a coloured subset first, under the coloured ones."""
+        order = np.random.default_rng(0).permutation(self.count)
+        if self.labels is None or self.class_coloured.all():
+            return order
+        return order[np.argsort(self.class_coloured[self.labels[order]], kind="stable")]
+
+    def displayed_class_colours(self) -> np.ndarray:
+        """(n_classes, 4) uint8: each class's colour, grey where it is out of the subset."""
+        colours = self.class_colours.copy()
+        colours[~self.class_coloured] = NEUTRAL_CLASS_COLOUR
+        return colours
 
     def set_opacity(self, opacity: float) -> None:
         """Opacity of all points (lowered over a backdrop image)."""
@@ -226,7 +252,7 @@ class PointsLayer:
             return table[value_indices(vc.values, vc.vmin, vc.vmax)]
         if self.labels is None:
             return np.broadcast_to(np.asarray(UNLABELLED_COLOUR, np.uint8), (self.count, 4))
-        return self.class_colours[self.labels]
+        return self.displayed_class_colours()[self.labels]
 
     def data_bounds(self) -> tuple[float, float, float, float] | None:
         """(x0, x1, y0, y1) of the visible points, or None."""
@@ -307,9 +333,10 @@ class PointsLayer:
         order = shown[np.argsort(self.labels[shown], kind="stable")]
         bounds = np.searchsorted(self.labels[order], np.arange(len(self.class_colours) + 1))
         groups = []
-        for k, colour in enumerate(self.class_colours):
+        for k, colour in enumerate(self.displayed_class_colours()):
             idx = order[bounds[k] : bounds[k + 1]]
-            groups.append((idx, tuple(int(c) for c in colour), POINTS_Z + k * 1e-3))
+            z = POINTS_Z + k * 1e-3 + COLOURED_SUBSET_Z * self.class_coloured[k]
+            groups.append((idx, tuple(int(c) for c in colour), z))
         return groups
 
     def _update_scatter(self) -> None:

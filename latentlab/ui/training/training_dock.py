@@ -22,6 +22,7 @@ from latentlab.training.records import (
 from latentlab.ui.training.loss_plot import LossPlot
 from latentlab.ui.training.sample_quality_panel import SampleQualityPanel
 from latentlab.ui.training.training_preview import PreviewPanel
+from latentlab.ui.widgets.elided_label import ElidedLabel
 from latentlab.ui.widgets.scrolling import minimum_height_for_width, scrollable
 
 STATES = ("idle", "running", "paused", "finished")
@@ -75,7 +76,8 @@ class TrainingDock(QtWidgets.QDockWidget):
         self.progress_bar = QtWidgets.QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setTextVisible(True)
-        self.progress_label = _ignored_width_label(_NO_RUN_TEXT)
+        # Elided: its changing text never re-lays out the dock (or widens it).
+        self.progress_label = ElidedLabel(_NO_RUN_TEXT)
         self.message_label = QtWidgets.QLabel()
         self.message_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # messages quote paths
         self.message_label.setWordWrap(True)
@@ -328,15 +330,6 @@ class _Contents(QtWidgets.QWidget):
         # The scroll area asks this; the layout's own answer would push the previews out of
         # sight (see minimum_height_for_width).
         return minimum_height_for_width(self, width)
-
-
-def _ignored_width_label(text: str) -> QtWidgets.QLabel:
-    """A one-line label whose changing text never re-lays out the dock (or widens it)."""
-    label = QtWidgets.QLabel(text)
-    label.setSizePolicy(
-        QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
-    )
-    return label
 
 
 class _PathLabel(QtWidgets.QLabel):
