@@ -20,10 +20,14 @@ TOO_FEW_STEPS = 300  # below this a run is warned about: it will not learn much
 MIN_STEPS_PER_EPOCH = 8
 MIN_BATCH = 8
 MAX_PLANNED_EPOCHS = 2_000
-# Training speed of a conv VAE at 28×28 with 32 base channels, batch 128, on 2 CPU cores
-# (benchmarks/results/train_throughput.json): the base of the rough time estimate.
-CPU_IMAGES_PER_SECOND = 9_500
-ADVERSARIAL_COST = 3.0  # a GAN step: the discriminator twice and the generator once
+# The rough time estimate, from the trainer's own images/s on this project's 2-core machine
+# (AMD EPYC): a conv VAE at 28×28 with 32 base channels and batch 64 trains ~4,000 images/s
+# on quiet cores (2,200 under a load of 3; 9,500 at batch 128 in benchmarks/
+# train_throughput.py); at 64×64 it was 8× slower for 5.2× the pixels (one more block), so
+# cost grows as pixels ** 1.27; a DCGAN step cost 1.5× a VAE's.
+CPU_IMAGES_PER_SECOND = 4_000
+PIXEL_EXPONENT = 1.27
+ADVERSARIAL_COST = 1.5
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,7 @@ def rough_cpu_seconds(
     """Seconds to train on ``images`` images on a 2-core CPU: a rough guide, scaled from the
     measured speed of a 28×28 conv VAE by pixels and channel width (an MLP is far cheaper)."""
     channels, height, width = image_shape
-    pixels = height * width / (28 * 28)
+    pixels = (height * width / (28 * 28)) ** PIXEL_EXPONENT
     cost = pixels * (channels if architecture == "mlp" else (base / 32) ** 2)
     if architecture == "mlp":
         cost *= 0.2

@@ -59,9 +59,9 @@ def test_sizes_are_told_without_loading_the_images(tmp_path):
 
 def test_the_time_estimate_grows_with_pixels_and_width():
     small = rough_cpu_seconds("vae", "conv", 10_000, (1, 28, 28), 32)
-    assert 0.5 < small < 3  # ~9,500 images/s measured for this model on 2 cores
-    assert rough_cpu_seconds("vae", "conv", 10_000, (1, 64, 64), 32) > 4 * small
-    assert rough_cpu_seconds("dcgan", "conv", 10_000, (1, 28, 28), 32) > 2 * small
+    assert 1 < small < 5  # ~4,000 images/s measured for this model on 2 quiet cores
+    assert rough_cpu_seconds("vae", "conv", 10_000, (1, 64, 64), 32) > 7 * small
+    assert rough_cpu_seconds("dcgan", "conv", 10_000, (1, 28, 28), 32) > 1.4 * small
 
 
 def test_the_dialog_plans_a_tiny_set_and_warns_about_a_short_run(qtbot, tmp_path, monkeypatch):
