@@ -317,6 +317,7 @@ def _stop_once(control, previous) -> None:
 
 def run_info(args: argparse.Namespace) -> int:
     from latentlab.training import CheckpointError, load_checkpoint
+    from latentlab.training.checkpoint import training_position
 
     try:  # the whole file is checked (tensors too), so a broken one is never "fine"
         meta = load_checkpoint(args.checkpoint).metadata
@@ -343,8 +344,8 @@ def run_info(args: argparse.Namespace) -> int:
             if classes
             else ""
         ),
-        f"trained        {training['epoch']} epochs + {training['step_in_epoch']} steps "
-        f"({training['global_step']} steps)"
+        "trained        "
+        + training_position(training["epoch"], training["step_in_epoch"], training["global_step"])
         + (
             ", on dynamically binarized images"
             if (training.get("train_config") or {}).get("binarize")
