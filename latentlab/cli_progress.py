@@ -94,8 +94,8 @@ class EvaluationPrinter:
                     last_draw = now
                     self.stream.write(f"\r{progress_text(record)}\x1b[K")
                     self.stream.flush()
-                elif not self.live and reached > quarter:
-                    self._line(progress_text(record))
+                elif not self.live and reached > quarter and record.phase != "timing":
+                    self._line(progress_text(record))  # (timing's one line says it all)
                 quarter = max(quarter, reached)
         finally:
             self._clear()

@@ -73,82 +73,48 @@ progress line as text), ``likelihood`` (the VAE bounds), ``reconstruction``, ``f
 Fréchet distance of samples) and ``images`` (the test images as the passes read them).
 """
 
-from latentlab.training.evaluation.frechet import (
-    frechet_distance,
-    generate_uint8,
-    generated_vs_real_fd,
-)
-from latentlab.training.evaluation.likelihood import (
-    BoundTerms,
-    importance_weighted_bound,
-    iwae_chunking,
-    posterior_noise,
-)
-from latentlab.training.evaluation.plan import (
-    DEFAULT_BUDGET_SECONDS,
-    IMAGE_FLOOR,
-    K_FLOOR,
-    PAPER_K,
-    EvaluationPlan,
-    plan_for_budget,
-)
-from latentlab.training.evaluation.progress import PHASE_NAMES, phase_name, progress_text
-from latentlab.training.evaluation.reconstruction import MSE_BINS
-from latentlab.training.evaluation.records import (
-    ACTIVE_THRESHOLD,
-    FORMAT_NAME,
-    FORMAT_VERSION,
-    JSON_KEYS,
-    WORST_SHOWN,
-    Evaluation,
-    EvaluationError,
-    EvaluationProgress,
-    EvaluationStopped,
-    Phase,
-)
-from latentlab.training.evaluation.runner import (
-    BINARIZE_SEED,
-    DEFAULT_FD_SAMPLES,
-    DEFAULT_K,
-    MAX_DECODER_FLOATS_CPU,
-    MAX_DECODER_FLOATS_GPU,
-    evaluate,
-    has_posterior,
-)
+from __future__ import annotations
 
-__all__ = [
-    "ACTIVE_THRESHOLD",
-    "BINARIZE_SEED",
-    "DEFAULT_BUDGET_SECONDS",
-    "DEFAULT_FD_SAMPLES",
-    "DEFAULT_K",
-    "FORMAT_NAME",
-    "FORMAT_VERSION",
-    "IMAGE_FLOOR",
-    "JSON_KEYS",
-    "K_FLOOR",
-    "MAX_DECODER_FLOATS_CPU",
-    "MAX_DECODER_FLOATS_GPU",
-    "MSE_BINS",
-    "PAPER_K",
-    "PHASE_NAMES",
-    "WORST_SHOWN",
-    "BoundTerms",
-    "Evaluation",
-    "EvaluationError",
-    "EvaluationPlan",
-    "EvaluationProgress",
-    "EvaluationStopped",
-    "Phase",
-    "evaluate",
-    "frechet_distance",
-    "generate_uint8",
-    "generated_vs_real_fd",
-    "has_posterior",
-    "importance_weighted_bound",
-    "iwae_chunking",
-    "phase_name",
-    "plan_for_budget",
-    "posterior_noise",
-    "progress_text",
-]
+from latentlab.lazy_exports import lazy_getattr
+
+# Imported on first use (PEP 562): the app reads the light names (plan constants, progress
+# text) at start-up, before torch has loaded.
+_EXPORTS = {
+    "frechet_distance": "frechet",
+    "generate_uint8": "frechet",
+    "generated_vs_real_fd": "frechet",
+    "BoundTerms": "likelihood",
+    "importance_weighted_bound": "likelihood",
+    "iwae_chunking": "likelihood",
+    "posterior_noise": "likelihood",
+    "DEFAULT_BUDGET_SECONDS": "plan",
+    "EvaluationPlan": "plan",
+    "IMAGE_FLOOR": "plan",
+    "K_FLOOR": "plan",
+    "PAPER_K": "plan",
+    "plan_for_budget": "plan",
+    "PHASE_NAMES": "progress",
+    "phase_name": "progress",
+    "progress_text": "progress",
+    "MSE_BINS": "reconstruction",
+    "ACTIVE_THRESHOLD": "records",
+    "Evaluation": "records",
+    "EvaluationError": "records",
+    "EvaluationProgress": "records",
+    "EvaluationStopped": "records",
+    "FORMAT_NAME": "records",
+    "FORMAT_VERSION": "records",
+    "JSON_KEYS": "records",
+    "Phase": "records",
+    "WORST_SHOWN": "records",
+    "BINARIZE_SEED": "runner",
+    "DEFAULT_FD_SAMPLES": "runner",
+    "DEFAULT_K": "runner",
+    "MAX_DECODER_FLOATS_CPU": "runner",
+    "MAX_DECODER_FLOATS_GPU": "runner",
+    "evaluate": "runner",
+    "has_posterior": "runner",
+}
+
+__all__ = list(_EXPORTS)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
