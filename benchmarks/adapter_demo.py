@@ -132,6 +132,7 @@ def latent_math(window, plus: int, minus: int, base: int) -> dict:
 def evaluate_in_metrics_panel(window, k: int, images: int) -> dict:
     dock = window.metrics_dock
     dock.raise_()
+    dock.setting.setCurrentIndex(dock.setting.findData("custom"))  # not a time budget
     dock.k.setValue(k)
     dock.max_images.setValue(images)
     started = time.perf_counter()

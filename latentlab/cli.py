@@ -337,6 +337,7 @@ def _stop_once(control, previous) -> None:
 
 def run_info(args: argparse.Namespace) -> int:
     from latentlab.training import CheckpointError, load_checkpoint
+    from latentlab.training.checkpoint import training_position
 
     try:  # the whole file is checked (tensors too), so a broken one is never "fine"
         meta = load_checkpoint(args.checkpoint).metadata
@@ -363,8 +364,8 @@ def run_info(args: argparse.Namespace) -> int:
             if classes
             else ""
         ),
-        f"trained        {training['epoch']} epochs + {training['step_in_epoch']} steps "
-        f"({training['global_step']} steps)"
+        "trained        "
+        + training_position(training["epoch"], training["step_in_epoch"], training["global_step"])
         + (
             ", on dynamically binarized images"
             if (training.get("train_config") or {}).get("binarize")
@@ -389,7 +390,11 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def _add_eval_parser(sub) -> None:
-    from latentlab.training.evaluation import DEFAULT_FD_SAMPLES, DEFAULT_K
+    from latentlab.training.evaluation import (
+        DEFAULT_BUDGET_SECONDS,
+        DEFAULT_FD_SAMPLES,
+        PAPER_K,
+    )
 
     ev = sub.add_parser(
         "eval",
@@ -397,7 +402,9 @@ def _add_eval_parser(sub) -> None:
         description="Measure a checkpoint on its dataset's test split. VAEs: the ELBO, its "
         "reconstruction and KL terms, the importance-weighted (IWAE) bound on the negative "
         "log-likelihood, active units, reconstruction errors. VAEs and GANs: the Fréchet "
-        "distance between domain-classifier features of generated and real test images.",
+        "distance between domain-classifier features of generated and real test images. "
+        "What is not given of --k and --max-images is chosen to fit --budget, from the "
+        "measured speed of a first chunk; the output says what was chosen.",
     )
     ev.add_argument("checkpoint")
     ev.add_argument("--dataset", help="dataset spec (default: the one the model was trained on)")
@@ -405,12 +412,29 @@ def _add_eval_parser(sub) -> None:
     ev.add_argument(
         "--k",
         type=int,
-        help=f"VAE: importance samples of the IWAE bound (default: {DEFAULT_K}; papers use 5000)",
+        help="VAE: importance samples of the IWAE bound (default: chosen by --budget; a "
+        f"smaller k gives a looser bound; papers use {PAPER_K})",
     )
     ev.add_argument(
         "--max-images",
-        type=int,
-        help="only the first N test images (quick; then not comparable with papers)",
+        type=_image_count,
+        metavar="N|all",
+        help="the first N test images, or all (default for VAEs: chosen by --budget, all when "
+        "it fits; fewer are not comparable with papers)",
+    )
+    ev.add_argument(
+        "--budget",
+        type=float,
+        default=DEFAULT_BUDGET_SECONDS,
+        metavar="SECONDS",
+        help=f"VAE: seconds for the IWAE pass (default: {DEFAULT_BUDGET_SECONDS:g}); k and the "
+        "test images not given are chosen to fit, from the measured speed of a first chunk",
+    )
+    ev.add_argument(
+        "--paper",
+        action="store_true",
+        help=f"VAE: the paper setting, k = {PAPER_K} on all test images (Burda et al. 2016), "
+        "whatever the time; the same as --k 5000 --max-images all",
     )
     ev.add_argument(
         "--fd-samples",
@@ -433,16 +457,27 @@ def _add_eval_parser(sub) -> None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    from latentlab.cli_progress import EvaluationPrinter
     from latentlab.data import DatasetError
     from latentlab.training import CheckpointError, load_checkpoint, pick_device
     from latentlab.training.data_source import reopen_dataset
     from latentlab.training.evaluation import (
+        PAPER_K,
         Evaluation,
         EvaluationError,
         EvaluationStopped,
         evaluate,
     )
 
+    k, max_images = args.k, args.max_images
+    if args.paper:
+        if k is not None or max_images is not None:
+            print(
+                "error: --paper is k = 5000 on all test images; leave out --k and --max-images",
+                file=sys.stderr,
+            )
+            return 2
+        k, max_images = PAPER_K, ALL_IMAGES
     # First Ctrl-C: stop between chunks (EvaluationStopped); a second one interrupts at once.
     stopped: list[bool] = []
     previous = signal.signal(signal.SIGINT, lambda *_: _stop_eval(stopped, previous))
@@ -450,17 +485,19 @@ def run_eval(args: argparse.Namespace) -> int:
         checkpoint = load_checkpoint(args.checkpoint, device=pick_device(args.device))
         # Shaped as the model was trained: the same size and colour conversion.
         dataset = reopen_dataset(checkpoint.dataset, spec=args.dataset, data_root=args.data_root)
+        n_test = int(dataset.test_mask.sum())
         steps = evaluate(
             checkpoint,
             dataset,
-            k=args.k,
-            max_images=args.max_images,
+            k=k,
+            max_images=n_test if max_images == ALL_IMAGES else max_images,
+            budget_seconds=args.budget,
             binarize=args.binarize,
             fd_samples=args.fd_samples,
             seed=args.seed,
             should_stop=lambda: bool(stopped),
         )
-        result = _run_with_progress(steps)
+        result = EvaluationPrinter().run(steps)
     except EvaluationStopped:
         print("evaluation stopped; nothing measured", file=sys.stderr)
         return 1
@@ -477,53 +514,28 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+ALL_IMAGES = -1  # --max-images all
+
+
+def _image_count(text: str) -> int:
+    if text.strip().lower() == "all":
+        return ALL_IMAGES
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number of images or 'all', not {text!r}") from None
+
+
 def _stop_eval(stopped: list[bool], previous) -> None:
     print("\nstopping (Ctrl-C again to abort)...", file=sys.stderr)
     stopped.append(True)
     signal.signal(signal.SIGINT, previous)
 
 
-def _run_with_progress(steps):
-    """Drive the evaluation, drawing progress on stderr (a redrawn line on a terminal, one line
-    per phase otherwise); returns the final record."""
-    from latentlab.training.evaluation import EvaluationProgress
-
-    live = sys.stderr.isatty()
-    phase, last_draw, record = None, 0.0, None
-    try:
-        for record in steps:
-            if not isinstance(record, EvaluationProgress):
-                continue
-            now = time.perf_counter()
-            if record.phase != phase:
-                phase = record.phase
-                if not live:
-                    print(f"{_PHASE_NAMES[phase]}...", file=sys.stderr, flush=True)
-            if live and (now - last_draw > 0.2 or record.done == record.total):
-                last_draw = now
-                share = record.done / max(record.total, 1)
-                sys.stderr.write(
-                    f"\r{_PHASE_NAMES[phase]} {record.done:,}/{record.total:,} {share:4.0%}\x1b[K"
-                )
-                sys.stderr.flush()
-    finally:
-        if live:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-    return record
-
-
-_PHASE_NAMES = {
-    "likelihood": "likelihood bounds (test images)",
-    "reconstruction": "reconstruction errors",
-    "classifier": "training the domain classifier (once per dataset; cached)",
-    "samples": "generating samples",
-    "features": "classifier features",
-}
-
-
 def format_evaluation(result, checkpoint_path: str, model_config: ModelConfig) -> str:
     """The readable table ``latentlab eval`` prints."""
+    from latentlab.training.evaluation import PAPER_K
+
     r = result
     binarized = f", binarized once (seed {r.binarize_seed})" if r.binarized else ", grey"
     lines = [
@@ -532,12 +544,15 @@ def format_evaluation(result, checkpoint_path: str, model_config: ModelConfig) -
         f"test images      {r.n_images:,} of {r.n_test_images:,} ({r.dataset})"
         + (binarized if r.nll_iwae is not None else ""),
     ]
+    if r.plan is not None:
+        lines.append(f"settings         {_settings_text(r.plan)}")
     if r.nll_iwae is not None:
         lines += [
             f"-ELBO            {r.negative_elbo:.2f} nats  (reconstruction {r.reconstruction:.2f}"
             f" + KL {r.kl:.2f})",
-            f"NLL (IWAE)       {r.nll_iwae:.2f} nats  (k = {r.iwae_k:,}, standard error "
-            f"{r.nll_iwae_stderr:.2f})",
+            f"NLL (IWAE)       {r.nll_iwae:.2f} nats  (k = {r.iwae_k:,}"
+            + (f", looser than at the papers' k = {PAPER_K:,}" if r.iwae_k < PAPER_K else "")
+            + f"; standard error {r.nll_iwae_stderr:.2f})",
             f"active units     {r.active_units} / {r.latent_dim}  (Var_x E[z_d] > 0.01)",
         ]
     if r.mse_per_image is not None:
@@ -561,3 +576,11 @@ def format_evaluation(result, checkpoint_path: str, model_config: ModelConfig) -
     if r.note:
         lines.append(f"note: {r.note}")
     return "\n".join(lines)
+
+
+def _settings_text(plan) -> str:
+    """The plan's sentence, with the flag that gives the paper setting."""
+    text = plan.text()
+    if not plan.paper_setting:
+        text += " (--paper)"
+    return text

@@ -1,12 +1,16 @@
-"""A one-line progress bar for ``latentlab train`` (plain lines when not on a terminal)."""
+"""Progress of ``latentlab train`` and ``latentlab eval`` in the terminal: one redrawn line on a
+terminal, plain lines when not on one."""
 
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Iterable
 from typing import TextIO
 
 from latentlab.record_text import format_duration, format_losses
 from latentlab.training import EpochFinished, StepProgress
+from latentlab.training.evaluation import EvaluationPlan, EvaluationProgress, progress_text
 
 
 class ProgressPrinter:
@@ -59,3 +63,49 @@ class ProgressPrinter:
         if self._drawn:
             self.stream.write("\r\x1b[K")
             self._drawn = False
+
+
+class EvaluationPrinter:
+    """Drives an evaluation, saying on stderr what k and images it chose and, per phase, the
+    progress with the measured rate and ETA: a line redrawn at most 5 times a second on a
+    terminal, else a line when a phase begins and at each quarter of it."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+
+    def run(self, steps: Iterable):
+        """Every record of ``steps`` shown; returns the last one (the Evaluation)."""
+        phase, quarter, last_draw, record = None, 0, 0.0, None
+        try:
+            for record in steps:
+                if isinstance(record, EvaluationPlan):
+                    self._clear()
+                    self._line(f"settings: {record.text()}")
+                if not isinstance(record, EvaluationProgress):
+                    continue
+                if record.phase != phase:
+                    phase, quarter = record.phase, 0
+                    if not self.live:
+                        self._line(progress_text(record))
+                reached = 4 * record.done // max(record.total, 1)
+                now = time.perf_counter()
+                if self.live and (now - last_draw > 0.2 or record.done == record.total):
+                    last_draw = now
+                    self.stream.write(f"\r{progress_text(record)}\x1b[K")
+                    self.stream.flush()
+                elif not self.live and reached > quarter and record.phase != "timing":
+                    self._line(progress_text(record))  # (timing's one line says it all)
+                quarter = max(quarter, reached)
+        finally:
+            self._clear()
+        return record
+
+    def _line(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def _clear(self) -> None:
+        if self.live:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

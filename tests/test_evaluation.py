@@ -19,6 +19,7 @@ from latentlab.training.evaluation import (
     JSON_KEYS,
     Evaluation,
     EvaluationError,
+    EvaluationPlan,
     EvaluationProgress,
     evaluate,
     frechet_distance,
@@ -30,8 +31,11 @@ from latentlab.training.trainer import binarize_images
 
 
 def run(steps) -> tuple[list[EvaluationProgress], Evaluation]:
-    *progress, result = steps
+    *records, result = steps
     assert isinstance(result, Evaluation)
+    plans = [r for r in records if isinstance(r, EvaluationPlan)]
+    assert len(plans) == (1 if result.iwae_k is not None else 0)  # VAEs say their k and images
+    progress = [r for r in records if not isinstance(r, EvaluationPlan)]
     assert all(isinstance(p, EvaluationProgress) and 0 <= p.done <= p.total for p in progress)
     return progress, result
 

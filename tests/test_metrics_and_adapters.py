@@ -23,7 +23,7 @@ def test_the_metrics_panel_evaluates_the_explored_vae(qtbot, window, digits_chec
     with qtbot.waitSignal(window.map_shown, timeout=TIMEOUT):
         window.open_checkpoint(digits_checkpoint)
     dock = window.metrics_dock
-    assert dock.run_button.isEnabled() and dock.k.isEnabled()
+    assert dock.run_button.isEnabled() and dock.setting.isEnabled()  # the likelihood settings apply
     dock.k.setValue(5)
     dock.max_images.setValue(60)
     with qtbot.waitSignal(dock.evaluated, timeout=3 * TIMEOUT) as evaluated:
@@ -64,7 +64,7 @@ def test_the_classic_pytorch_examples_vae_opens_through_its_adapter(qtbot, windo
     assert str(weights) not in window._recent_files()  # recent files reopen checkpoints
     # The example adapter also offers the likelihood bounds: the Metrics panel measures them.
     dock = window.metrics_dock
-    assert dock.k.isEnabled()
+    assert dock.setting.isEnabled()
     dock.k.setValue(4)
     dock.max_images.setValue(40)
     with qtbot.waitSignal(dock.evaluated, timeout=3 * TIMEOUT) as evaluated:
@@ -155,3 +155,64 @@ def test_the_binarized_mnist_box_reaches_evaluate(qtbot, digits, monkeypatch):
     dock.set_model(gan, digits, trained_binarized=True)
     assert not dock.binarize.isEnabled() and not dock.binarize.isChecked()
     assert "Bernoulli decoder" in dock.binarize.toolTip()
+
+
+def test_the_metrics_panel_shows_the_eta_and_the_budgets_choice(qtbot, digits, monkeypatch):
+    from latentlab.config import ModelConfig
+    from latentlab.models import build_model
+    from latentlab.training import evaluation
+    from latentlab.ui.metrics_dock import MetricsDock
+
+    real_evaluate = evaluation.evaluate
+    asked = []
+
+    class FakeClock:  # 0.02 s a reading: the rate, the plan and the ETAs do not hang on load
+        now = 0.0
+
+        def __call__(self):
+            self.now += 0.02
+            return self.now
+
+    def with_fake_clock(*args, **kwargs):
+        asked.append(kwargs)
+        return real_evaluate(*args, **{**kwargs, "fd_samples": 0, "clock": FakeClock()})
+
+    monkeypatch.setattr(evaluation, "evaluate", with_fake_clock)
+    dock = MetricsDock()
+    qtbot.addWidget(dock)
+    torch.manual_seed(0)
+    dock.set_model(build_model(ModelConfig(kind="vae", latent_dim=4), digits.image_shape), digits)
+    assert dock.setting.currentData() == "budget" and dock.budget.isEnabled()
+    dock.budget.setValue(6)
+
+    def eta_on_screen(record) -> bool:
+        # Checked as the record is shown, on the GUI thread: the label is this record's.
+        text = dock.progress_label.text()
+        return (
+            record.phase == "likelihood"
+            and record.eta_seconds is not None
+            and "ELBO and IWAE bound, k = 100" in text
+            and "ETA 0:" in text
+            and "chosen to fit a budget of 6 s" in text
+        )
+
+    with (
+        qtbot.waitSignal(dock.evaluated, timeout=3 * TIMEOUT) as evaluated,
+        qtbot.waitSignal(dock.progress_shown, timeout=TIMEOUT, check_params_cb=eta_on_screen),
+    ):
+        dock.run_button.click()
+    assert asked[-1]["budget_seconds"] == 6.0 and asked[-1]["k"] is None
+    result = evaluated.args[0]
+    assert (result.iwae_k, result.n_images) == (100, 359)
+    assert "k = 100 on all 359 test images, chosen to fit a budget of 6 s" in dock.summary.text()
+    qtbot.waitUntil(lambda: dock.run_button.isEnabled(), timeout=TIMEOUT)
+
+    # Editing k makes the setting Custom; the paper setting asks for k = 5,000 on all images.
+    dock.k.setValue(3)
+    assert dock.setting.currentData() == "custom" and not dock.budget.isEnabled()
+    dock.max_images.setValue(30)
+    with qtbot.waitSignal(dock.evaluated, timeout=TIMEOUT):
+        dock.run_button.click()
+    assert asked[-1]["k"] == 3 and asked[-1]["max_images"] == 30
+    assert asked[-1]["budget_seconds"] is None
+    qtbot.waitUntil(lambda: dock.run_button.isEnabled(), timeout=TIMEOUT)

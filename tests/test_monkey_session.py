@@ -605,8 +605,10 @@ class Monkey:
             return
         button = self.choose(buttons)
         if button is window.metrics_dock.run_button:  # bounded: a few samples, few images
-            window.metrics_dock.k.setValue(int(self.rng.integers(1, 4)))
-            window.metrics_dock.max_images.setValue(int(self.rng.integers(20, 200)))
+            dock = window.metrics_dock
+            dock.k.setValue(int(self.rng.integers(1, 4)))
+            dock.max_images.setValue(int(self.rng.integers(20, 200)))
+            dock.setting.setCurrentIndex(dock.setting.findData("custom"))  # not a time budget
         owner = button.parent()
         while owner is not None and not isinstance(owner, (QDockWidget, QStackedWidget)):
             owner = owner.parent()

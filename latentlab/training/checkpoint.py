@@ -66,6 +66,12 @@ class TrainingState:
     elapsed_seconds: float = 0.0
 
 
+def training_position(epoch: int, step_in_epoch: int, global_step: int) -> str:
+    """'4 epochs + 0 steps (500 steps)': epochs fully done, steps into the next, and all steps,
+    as a checkpoint records them (``latentlab info`` and the stop message say the same)."""
+    return f"{epoch} epochs + {step_in_epoch} steps ({global_step} steps)"
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     """A loaded checkpoint: a ready model (eval mode, on the requested device) and its story."""

@@ -18,7 +18,13 @@ import torch
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.data import ImageSet
 from latentlab.models import LatentModel, build_model
-from latentlab.training.checkpoint import Checkpoint, DatasetInfo, TrainingState, save_checkpoint
+from latentlab.training.checkpoint import (
+    Checkpoint,
+    DatasetInfo,
+    TrainingState,
+    save_checkpoint,
+    training_position,
+)
 from latentlab.training.control import TrainingControl
 from latentlab.training.device import autocast_dtype, fits_on_device, pick_device
 from latentlab.training.grids import image_grid
@@ -297,7 +303,12 @@ class Trainer:
         where = f" Saved to {saved}." if saved else ""
         yield TrainingFinished(
             status="stopped",
-            message=f"Training stopped at epoch {self.epoch + 1}, step {self.global_step}.{where}",
+            # What the checkpoint records (epochs done + steps into the next), so the message
+            # agrees with `latentlab info`: a stop at an epoch boundary is "4 epochs + 0 steps".
+            message=(
+                "Training stopped after "
+                f"{training_position(self.epoch, self.step_in_epoch, self.global_step)}.{where}"
+            ),
             step=self.global_step,
             losses=dict(self.last_losses),
         )

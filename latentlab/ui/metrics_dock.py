@@ -5,7 +5,9 @@ the ELBO and its terms, the IWAE bound on −log p(x), active units with the KL 
 dimension, the reconstruction-error histogram, and the Fréchet distance of samples on the
 domain classifier's features. For VAEs with a Bernoulli decoder, "Binarized MNIST" computes
 the likelihood on test images binarized once with a fixed seed (``latentlab eval
---binarize``), as published tables do.
+--binarize``), as published tables do. As ``latentlab eval`` does by default, k and the test
+images can be chosen to fit a time budget; the progress line gives the phase, its measured rate
+and the ETA, and the results say what was chosen and why.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDockWidget,
     QFormLayout,
     QHBoxLayout,
@@ -32,13 +35,12 @@ from PySide6.QtWidgets import (
 from latentlab.ui.background import start_job
 from latentlab.ui.widgets.scrolling import scrollable
 
-PHASES = {
-    "likelihood": "Likelihood bounds",
-    "reconstruction": "Reconstructions",
-    "classifier": "Training the domain classifier",
-    "samples": "Generating samples",
-    "features": "Classifier features",
-}
+# How k and the test images are chosen: (label, mode). Custom uses the two spin boxes.
+SETTINGS = (
+    ("Fit a time budget", "budget"),
+    ("Paper: k = 5,000 on all test images", "paper"),
+    ("Custom k and test images", "custom"),
+)
 ACTIVE_BRUSH, INACTIVE_BRUSH = pg.mkBrush(31, 119, 180), pg.mkBrush(190, 190, 190)
 BINARIZE_TIP = (
     "Binarize the test images once, with a fixed seed, before computing the likelihood: the "
@@ -58,13 +60,20 @@ def evaluation_job(
     max_images: int | None,
     stop,
     binarize: bool | None = None,
+    budget_seconds: float | None = None,
 ):
-    """``evaluate`` for the app: progress records, then the Evaluation."""
+    """``evaluate`` for the app: progress records, the plan, then the Evaluation."""
     from latentlab.training.evaluation import EvaluationStopped, evaluate
 
     try:
         yield from evaluate(
-            model, dataset, k=k, max_images=max_images, binarize=binarize, should_stop=stop
+            model,
+            dataset,
+            k=k,
+            max_images=max_images,
+            budget_seconds=budget_seconds,
+            binarize=binarize,
+            should_stop=stop,
         )
     except EvaluationStopped:
         return
@@ -74,6 +83,7 @@ class MetricsDock(QDockWidget):
     """Evaluate the explored model; shows the numbers and two small charts."""
 
     evaluated = Signal(object)  # Evaluation
+    progress_shown = Signal(object)  # the EvaluationProgress the panel now shows
     error_raised = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -84,11 +94,26 @@ class MetricsDock(QDockWidget):
         self._running = False
         self._stop = False
         self._token = 0
+        self._has_posterior = False
+        self._plan_text = ""
 
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 8, 8, 8)
+        from latentlab.training.evaluation import DEFAULT_BUDGET_SECONDS
+
         form = QFormLayout()
+        self.setting = QComboBox()
+        for label, mode in SETTINGS:
+            self.setting.addItem(label, mode)
+        self.setting.setToolTip(
+            "How k and the test images are chosen. A time budget times a first chunk and picks "
+            "what fits (a smaller k gives a looser bound); the paper setting takes as long as it "
+            "takes; Custom uses k and the test images below."
+        )
+        self.budget = QSpinBox(minimum=5, maximum=24 * 3600, singleStep=30, suffix=" s")
+        self.budget.setValue(round(DEFAULT_BUDGET_SECONDS))
+        self.budget.setToolTip("Seconds for the IWAE pass when fitting a time budget")
         self.k = QSpinBox(minimum=1, maximum=10_000, value=100)
         self.k.setToolTip("Importance samples of the IWAE bound (papers use 5,000)")
         self.max_images = QSpinBox(minimum=0, maximum=1_000_000, singleStep=500, value=2_000)
@@ -96,6 +121,8 @@ class MetricsDock(QDockWidget):
         self.max_images.setGroupSeparatorShown(True)
         self.max_images.setToolTip("Test images to evaluate (all: comparable with papers)")
         self.binarize = QCheckBox("Binarized MNIST (Bernoulli likelihood)")
+        form.addRow("Setting", self.setting)
+        form.addRow("Time budget", self.budget)
         form.addRow("IWAE samples k", self.k)
         form.addRow("Test images", self.max_images)
         form.addRow(self.binarize)
@@ -109,6 +136,10 @@ class MetricsDock(QDockWidget):
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         layout.addWidget(self.progress)
+        # The phase, its measured rate and ETA while running; the chosen k and images after.
+        self.progress_label = QLabel()
+        self.progress_label.setWordWrap(True)
+        layout.addWidget(self.progress_label)
         self.summary = QLabel("Open or train a model, then Evaluate.")
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
@@ -121,6 +152,9 @@ class MetricsDock(QDockWidget):
 
         self.run_button.clicked.connect(self.run)
         self.cancel_button.clicked.connect(self.cancel)
+        self.setting.currentIndexChanged.connect(self._show_setting)
+        self.k.valueChanged.connect(self._use_custom)
+        self.max_images.valueChanged.connect(self._use_custom)
         self._set_running(False)
         self.set_model(None, None)
 
@@ -151,7 +185,8 @@ class MetricsDock(QDockWidget):
             from latentlab.training.evaluation import has_posterior as offers_bounds
 
             has_posterior = offers_bounds(model)
-        self.k.setEnabled(has_posterior)
+        self._has_posterior = has_posterior
+        self._show_setting()
         # As evaluate() decides: binarization applies only to a model with the likelihood
         # bounds (a Gaussian posterior and a Bernoulli decoder).
         self.binarize.setEnabled(has_posterior)
@@ -171,15 +206,26 @@ class MetricsDock(QDockWidget):
         token = self._token
         self._stop = False
         self._set_running(True)
-        has_posterior = self.k.isEnabled()
+        has_posterior = self._has_posterior
+        mode = self.setting.currentData() if has_posterior else "custom"
+        k, max_images, budget = self.k.value(), self.max_images.value() or None, None
+        if mode == "budget":
+            k, max_images, budget = None, None, float(self.budget.value())
+        elif mode == "paper":
+            from latentlab.training.evaluation import PAPER_K
+
+            k, max_images = PAPER_K, None
+        self.progress_label.clear()
+        self._plan_text = ""
         start_job(
             evaluation_job,
             self.model,
             self.dataset,
-            self.k.value() if has_posterior else None,
-            self.max_images.value() or None,
+            k if has_posterior else None,
+            max_images,
             lambda: self._stop,
             self.binarize.isChecked() if has_posterior else None,
+            budget,
             on_yield=lambda record: self._on_record(token, record),
             on_error=lambda error: self._on_error(token, error),
             on_finished=lambda: self._set_running(False),
@@ -188,13 +234,31 @@ class MetricsDock(QDockWidget):
     def cancel(self) -> None:
         self._stop = True
 
+    def _show_setting(self) -> None:
+        """Only the inputs the setting uses are enabled; a model without the likelihood bound
+        has no k, and its test images are always the spin box's."""
+        mode = self.setting.currentData() if self._has_posterior else "custom"
+        self.setting.setEnabled(self._has_posterior)
+        self.budget.setEnabled(mode == "budget")
+        self.k.setEnabled(self._has_posterior and mode == "custom")
+        self.max_images.setEnabled(mode == "custom")
+
+    def _use_custom(self) -> None:
+        """A k or a number of images set (by a script or a test) is a Custom setting."""
+        self.setting.setCurrentIndex(self.setting.findData("custom"))
+
     def shutdown(self) -> None:
         self._stop = True
 
     # -- results ------------------------------------------------------------------------
 
     def _on_record(self, token: int, record: Any) -> None:
-        from latentlab.training.evaluation import Evaluation
+        from latentlab.training.evaluation import (
+            Evaluation,
+            EvaluationPlan,
+            phase_name,
+            progress_text,
+        )
 
         if token != self._token:
             return
@@ -202,9 +266,15 @@ class MetricsDock(QDockWidget):
             self.show_evaluation(record)
             self.evaluated.emit(record)
             return
+        if isinstance(record, EvaluationPlan):
+            self._plan_text = record.text()
+            return
         self.progress.setRange(0, max(record.total, 1))
         self.progress.setValue(record.done)
-        self.progress.setFormat(f"{PHASES.get(record.phase, record.phase)} %v/%m")
+        self.progress.setFormat(f"{phase_name(record)} %p%")
+        lines = [progress_text(record)] + ([self._plan_text] if self._plan_text else [])
+        self.progress_label.setText("\n".join(lines))
+        self.progress_shown.emit(record)
 
     def _on_error(self, token: int, error: Exception) -> None:
         if token == self._token:
@@ -255,8 +325,9 @@ class MetricsDock(QDockWidget):
             "</td></tr>"
             for name, value in rows
         )
+        settings = f"<p>{html.escape(result.plan.text())}.</p>" if result.plan else ""
         note = f"<p style='color:#9a6700'>{html.escape(result.note)}</p>" if result.note else ""
-        self.summary.setText(f"<table cellspacing='4'>{table}</table>{note}")
+        self.summary.setText(f"<table cellspacing='4'>{table}</table>{settings}{note}")
         self._draw_kl(result)
         self._draw_errors(result)
 
@@ -298,6 +369,7 @@ class MetricsDock(QDockWidget):
         self._running = running
         self.cancel_button.setEnabled(running)
         self.progress.setVisible(running)
+        self.progress_label.setVisible(running)
         self.run_button.setEnabled(
             not running and self.model is not None and self.dataset is not None
         )

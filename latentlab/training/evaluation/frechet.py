@@ -20,12 +20,8 @@ from latentlab.training.classifier import (
     load_or_train_classifier,
 )
 from latentlab.training.evaluation.images import _IMAGE_BATCH
-from latentlab.training.evaluation.records import (
-    EvaluationError,
-    EvaluationProgress,
-    EvaluationStopped,
-    _Steps,
-)
+from latentlab.training.evaluation.progress import PhaseMeter
+from latentlab.training.evaluation.records import EvaluationError, EvaluationStopped, _Steps
 
 
 def frechet_distance(features_a: np.ndarray, features_b: np.ndarray, eps: float = 1e-6) -> float:
@@ -110,14 +106,17 @@ def _sample_distances(
     n: int,
     seed: int,
     stop: Callable[[], bool],
+    clock: Callable[[], float],
 ) -> _Steps:
     if dataset.labels is None:
         return {}  # no labels, no classifier: the distance is left out (null in the JSON)
     if classifier is None:
+        meter: PhaseMeter | None = None
         try:
             for record in load_or_train_classifier(dataset, should_stop=stop):
                 if isinstance(record, ClassifierProgress):
-                    yield EvaluationProgress("classifier", record.step, record.total_steps)
+                    meter = meter or PhaseMeter("classifier", record.total_steps, clock)
+                    yield meter.at(record.step)
                 else:
                     classifier = record
         except ClassifierError as error:
@@ -129,11 +128,12 @@ def _sample_distances(
     assert classifier is not None
     net = _classifier_on(classifier.model, model.device)
 
-    yield EvaluationProgress("samples", 0, n)
+    samples = PhaseMeter("samples", n, clock)
+    yield samples.at(0)
     fake_chunks = []
     for chunk in _generated_chunks(model, n, seed):
         fake_chunks.append(chunk)
-        yield EvaluationProgress("samples", sum(len(c) for c in fake_chunks), n)
+        yield samples.at(sum(len(c) for c in fake_chunks))
         if stop():
             raise EvaluationStopped("The evaluation was stopped.")
     fake = torch.cat(fake_chunks)
@@ -143,17 +143,17 @@ def _sample_distances(
     train_indices = (~dataset.test_mask).nonzero().flatten()
     n_ref = min(n, len(train_indices))
     pick = torch.randperm(len(train_indices), generator=torch.Generator().manual_seed(seed))
-    steps = 3 if n_ref >= 2 else 2
-    yield EvaluationProgress("features", 0, steps)
+    features = PhaseMeter("features", 3 if n_ref >= 2 else 2, clock)
+    yield features.at(0)
     fake_features = classifier_features(net, fake)
-    yield EvaluationProgress("features", 1, steps)
+    yield features.at(1)
     real_features = classifier_features(net, real[:n])
-    yield EvaluationProgress("features", 2, steps)
+    yield features.at(2)
     reference = None
     if n_ref >= 2:
         train_features = classifier_features(net, dataset.images[train_indices[pick[:n_ref]]])
         reference = frechet_distance(train_features, real_features[:n_ref])
-        yield EvaluationProgress("features", 3, steps)
+        yield features.at(3)
     return {
         "frechet_distance": frechet_distance(fake_features, real_features),
         "fd_samples": n,

@@ -13,8 +13,9 @@ import torch
 
 from latentlab.models import VariationalAutoencoder
 from latentlab.training.evaluation.images import _IMAGE_BATCH, _as_float
+from latentlab.training.evaluation.progress import PhaseMeter
 from latentlab.training.evaluation.reconstruction import _reconstruction_errors
-from latentlab.training.evaluation.records import EvaluationProgress, EvaluationStopped, _Steps
+from latentlab.training.evaluation.records import EvaluationStopped, _Steps
 
 
 def _vae_measures(
@@ -26,6 +27,7 @@ def _vae_measures(
     seed: int,
     budget: int,
     stop: Callable[[], bool],
+    clock: Callable[[], float],
 ) -> _Steps:
     """The likelihood pass (ELBO terms, IWAE, activity) and the reconstruction pass."""
     device = model.device
@@ -33,7 +35,8 @@ def _vae_measures(
     images_per_batch, samples_per_chunk = iwae_chunking(k, pixels, budget)
     source = grey if binary is None else binary
     nll, neg_elbo, means, kls = [], [], [], []
-    yield EvaluationProgress("likelihood", 0, n)
+    meter = PhaseMeter("likelihood", n, clock, detail=f"k = {k:,}")
+    yield meter.at(0)
     for start in range(0, n, images_per_batch):
         x = _as_float(source[start : start + images_per_batch], device)
         noise = posterior_noise(seed, range(start, start + len(x)), k, model.latent_dim)
@@ -44,7 +47,7 @@ def _vae_measures(
         neg_elbo.append(result.reconstruction + result.kl_per_dim.sum(1))
         means.append(result.mean)
         kls.append(result.kl_per_dim)
-        yield EvaluationProgress("likelihood", min(start + images_per_batch, n), n)
+        yield meter.at(min(start + images_per_batch, n))
 
     nll_all, elbo_all = np.concatenate(nll), np.concatenate(neg_elbo)
     mean_all, kl_all = np.concatenate(means), np.concatenate(kls)
@@ -62,7 +65,7 @@ def _vae_measures(
         "nll_iwae_per_image": nll_all,
         "negative_elbo_per_image": elbo_all,
     }
-    measures |= yield from _reconstruction_errors(model, grey, stop)
+    measures |= yield from _reconstruction_errors(model, grey, stop, clock)
     return measures
 
 

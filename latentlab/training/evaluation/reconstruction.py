@@ -3,6 +3,7 @@ histogram."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -10,19 +11,24 @@ import torch
 
 from latentlab.models import LatentModel
 from latentlab.training.evaluation.images import _IMAGE_BATCH, _as_float
-from latentlab.training.evaluation.records import EvaluationProgress, EvaluationStopped, _Steps
+from latentlab.training.evaluation.progress import PhaseMeter
+from latentlab.training.evaluation.records import EvaluationStopped, _Steps
 
 MSE_BINS = 40
 
 
 def _reconstruction_errors(
-    model: LatentModel, grey: torch.Tensor, stop: Callable[[], bool]
+    model: LatentModel,
+    grey: torch.Tensor,
+    stop: Callable[[], bool],
+    clock: Callable[[], float] = time.perf_counter,
 ) -> _Steps:
     """Per-image MSE of the reconstruction through the latent mean, on the grey images (also
     for binarized evaluations: what a user looks at), and its histogram."""
     n = len(grey)
     errors = []
-    yield EvaluationProgress("reconstruction", 0, n)
+    meter = PhaseMeter("reconstruction", n, clock)
+    yield meter.at(0)
     for start in range(0, n, _IMAGE_BATCH):
         if stop():
             raise EvaluationStopped("The evaluation was stopped.")
@@ -30,7 +36,7 @@ def _reconstruction_errors(
             x = _as_float(grey[start : start + _IMAGE_BATCH], model.device)
             recon = model.decode(model.encode(x)).float()
             errors.append((recon - x).pow(2).flatten(1).mean(1).double().cpu().numpy())
-        yield EvaluationProgress("reconstruction", min(start + _IMAGE_BATCH, n), n)
+        yield meter.at(min(start + _IMAGE_BATCH, n))
     mse = np.concatenate(errors)
     counts, edges = np.histogram(mse, bins=MSE_BINS, range=(0.0, max(float(mse.max()), 1e-12)))
     return {"mse_per_image": mse, "mse_histogram_edges": edges, "mse_histogram_counts": counts}

@@ -10,12 +10,14 @@ from typing import Any, Literal
 
 import numpy as np
 
+from latentlab.training.evaluation.plan import PAPER_K, EvaluationPlan
+
 FORMAT_NAME = "latentlab-evaluation"
 FORMAT_VERSION = 1
 ACTIVE_THRESHOLD = 0.01  # Burda et al. (2016), section 5.2
 WORST_SHOWN = 16
 
-Phase = Literal["likelihood", "reconstruction", "classifier", "samples", "features"]
+Phase = Literal["timing", "likelihood", "reconstruction", "classifier", "samples", "features"]
 
 
 _Steps = Generator["EvaluationProgress", None, dict[str, Any]]  # yields progress, returns fields
@@ -31,11 +33,17 @@ class EvaluationStopped(EvaluationError):
 
 @dataclass(frozen=True)
 class EvaluationProgress:
-    """Work done in one phase: ``done`` of ``total`` (images, or steps for 'classifier')."""
+    """Work done in one phase: ``done`` of ``total`` (images, or steps for 'classifier' and
+    'features'). ``per_second`` and ``eta_seconds`` (the rest of this phase) come from the
+    rate measured in this phase so far; None until its first chunk is done. ``detail``: the
+    setting the phase runs with, e.g. "k = 64"."""
 
     phase: Phase
     done: int
     total: int
+    eta_seconds: float | None = None
+    per_second: float | None = None
+    detail: str = ""
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: numpy fields have no single truth value
@@ -62,6 +70,7 @@ class Evaluation:
     nll_iwae: float | None = None
     nll_iwae_stderr: float | None = None
     iwae_k: int | None = None
+    plan: EvaluationPlan | None = None  # how k and the images were chosen (VAEs)
     posterior_mean_variance: np.ndarray | None = None
     kl_per_dim: np.ndarray | None = None
     # encoder models (VAE, AE)
@@ -80,7 +89,8 @@ class Evaluation:
 
     @property
     def comparable_to_papers(self) -> bool:
-        return self.binarized and self.n_images == self.n_test_images
+        full_k = self.iwae_k is None or self.iwae_k >= PAPER_K
+        return self.binarized and self.n_images == self.n_test_images and full_k
 
     @property
     def active_units(self) -> int | None:
@@ -122,6 +132,10 @@ class Evaluation:
             "nll_iwae": self.nll_iwae,
             "nll_iwae_stderr": self.nll_iwae_stderr,
             "iwae_k": self.iwae_k,
+            "settings_chosen_by": None if self.plan is None else self.plan.chosen_by,
+            "budget_seconds": None if self.plan is None else self.plan.budget_seconds,
+            "samples_per_second": _rounded(None if self.plan is None else self.plan.rate),
+            "settings": None if self.plan is None else self.plan.text(),
             "active_units": self.active_units,
             "active_threshold": ACTIVE_THRESHOLD
             if self.posterior_mean_variance is not None
@@ -162,6 +176,10 @@ JSON_KEYS: tuple[str, ...] = (
     "nll_iwae",
     "nll_iwae_stderr",
     "iwae_k",
+    "settings_chosen_by",
+    "budget_seconds",
+    "samples_per_second",
+    "settings",
     "active_units",
     "active_threshold",
     "posterior_mean_variance",
@@ -180,3 +198,7 @@ JSON_KEYS: tuple[str, ...] = (
 
 def _as_list(values: np.ndarray | None) -> list | None:
     return None if values is None else values.tolist()
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
