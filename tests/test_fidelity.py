@@ -77,7 +77,7 @@ def test_the_ceiling_is_what_the_classifier_sees_in_reconstructions():
     assert ceiling.relative(0.6) == pytest.approx(0.8)
     assert not ceiling.tells_nothing
     assert ceiling.describe().startswith(
-        "Ceiling: the classifier gets 96% of test images and 75% of this model's "
+        "For scale: the classifier gets 96% of test images and 75% of this model's "
         "reconstructions right; chance is 25%."
     )
 

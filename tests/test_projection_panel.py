@@ -66,9 +66,9 @@ def test_tsne_streams_into_the_map_then_offers_a_learned_inverse(qtbot, window, 
     # what that means for the figure), or enough to put fidelity against its ceiling.
     if ceiling.tells_nothing:
         assert "click fidelity cannot tell anything" in dock.ceiling.text()
-        assert "of its ceiling" not in dock.inverse_notes["learned"].text()
+        assert "of the reconstructions' figure" not in dock.inverse_notes["learned"].text()
     else:
-        assert "of its ceiling" in dock.inverse_notes["learned"].text()
+        assert "of the reconstructions' figure" in dock.inverse_notes["learned"].text()
     assert "fidelity" in learned.text()
 
 

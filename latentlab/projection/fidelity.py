@@ -8,9 +8,11 @@ Each place is decoded through the map's inverse and a domain classifier labels t
 fidelity is the share that gets the region's label.
 
 A fidelity figure means little without its ceiling (``FidelityCeiling``): a decoder whose
-reconstructions of real test images the classifier cannot recognise cannot score higher on
-clicks, however good the map. So beside it stand chance, the classifier's accuracy on test
-images, and its accuracy on the model's reconstructions of the map's images.
+reconstructions of real test images the classifier cannot recognise cannot do well on clicks,
+however good the map. So beside it stand chance, the classifier's accuracy on test images,
+and its accuracy on the model's reconstructions of the map's images. (Clicks inside class
+regions can beat the reconstructions' figure: a region's inside decodes to typical images,
+while the reconstructions include every ambiguous one.)
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ class FidelityCeiling:
     def describe(self) -> str:
         """One sentence for the Projection panel."""
         text = (
-            f"Ceiling: the classifier gets {self.classifier_accuracy:.0%} of test images and "
+            f"For scale: the classifier gets {self.classifier_accuracy:.0%} of test images and "
             f"{self.reconstruction_accuracy:.0%} of this model's reconstructions right; "
             f"chance is {self.chance:.0%}."
         )

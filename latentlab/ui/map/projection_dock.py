@@ -314,7 +314,8 @@ class ProjectionDock(QDockWidget):
             elif fidelity is not None:
                 notes.append(f"fidelity {fidelity.fidelity:.0%}")
                 if self._ceiling is not None and not self._ceiling.tells_nothing:
-                    notes.append(f"{self._ceiling.relative(fidelity.fidelity):.0%} of its ceiling")
+                    relative = self._ceiling.relative(fidelity.fidelity)
+                    notes.append(f"{relative:.0%} of the reconstructions' figure")
             self.inverse_notes[value].setText(" · ".join(notes))
             self.inverse_notes[value].setVisible(bool(notes))
 
