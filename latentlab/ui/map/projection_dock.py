@@ -153,6 +153,7 @@ class ProjectionDock(QDockWidget):
             button = QRadioButton(text)
             note = QLabel("")
             note.setStyleSheet(NOTE_STYLE)
+            note.setWordWrap(True)  # round trip, fidelity and its share can exceed one line
             note.setContentsMargins(22, 0, 0, 4)  # under the button's text, not its circle
             self.inverse_buttons[value] = button
             self.inverse_notes[value] = note
