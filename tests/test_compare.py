@@ -122,6 +122,12 @@ def test_a_lasso_in_one_map_rings_the_same_images_in_the_other(
     np.testing.assert_array_equal(np.sort(window.state.selected_indices), chosen)
     np.testing.assert_array_equal(np.sort(cloud_a.indices[window.map.selected_rows()]), chosen)
     assert window.items_dock.selection_label.text().startswith("8")
+    # Coloured by reconstruction error in A: B's map too, by its own model's errors.
+    window.explorer.set_colour_mode("value")
+    assert window.compare_view.map.colour_mode() == "value"
+    assert window.compare_view.map.legend.colour_bar_title == "reconstruction error (MSE)"
+    window.explorer.set_colour_mode("label")
+    assert window.compare_view.map.colour_mode() == "label"
 
 
 def test_a_click_decodes_in_both_each_through_its_own_inverse(

@@ -17,6 +17,7 @@ from latentlab.image_tiles import tile_images
 from latentlab.jobs.maps import MapPoints
 from latentlab.latent.recipes import MapClickRecipe, Recipe
 from latentlab.session import ExplorerState, ModelSwitch, Preview
+from latentlab.session.colouring import point_colouring
 from latentlab.session.decode_purposes import (
     BackdropDecode,
     DecodePurpose,
@@ -216,21 +217,9 @@ class Explorer(QObject):
         self.state.set_inverse_method(method)
 
     def _apply_colours(self) -> None:
-        cloud = None if self.map_data is None else self.map_data.cloud
-        values, label, limits = None, "", (None, None)
-        mode = self.state.colour_mode
-        if cloud is not None and mode == "value":
-            values, label = cloud.reconstruction_errors, "reconstruction error (MSE)"
-        elif cloud is not None and mode == "score" and hasattr(self.state.model, "loss"):
-            loss = self.state.model.loss  # a GAN's (GanLossKind)
-            values, label = cloud.discriminator_scores, loss.score_name
-            # A probability keeps its colours at every epoch; a critic's score has no fixed
-            # range: the colours span the map's own.
-            limits = loss.score_range or (None, None)
-        if values is None:
-            self.map.set_colour_mode("label")
-            return
-        self.map.set_colour_values(values, label, *limits)
+        self.map.set_colouring(
+            point_colouring(self.map_data, self.state.model, self.state.colour_mode)
+        )
 
     def _on_map_shown(self, model: Any, data: Any) -> None:
         """A new map, or another epoch's map with its own model, is on screen."""

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from latentlab.latent.interpolation import interpolate_path, path_frames
 from latentlab.latent.recipes import MapClickRecipe
 from latentlab.session import ExplorerState, ModelIdentity, Preview
+from latentlab.session.colouring import point_colouring
 from latentlab.session.comparison import (
     ComparisonLink,
     CounterpartDecode,
@@ -65,6 +66,7 @@ class CompareController(QObject):
         self.state_a.selection_changed.connect(self._on_a_selection)
         self.state_a.preview_changed.connect(self._on_a_preview)
         self.state_a.model_switched.connect(lambda _switch: self._relink())
+        self.state_a.colour_mode_changed.connect(lambda _mode: self._colour())
         explorer.map_ready.connect(self._on_a_map)
         explorer.classifier.ready.connect(self._on_classifier_ready)
         explorer.interpolation.path_changed.connect(self._on_a_path)
@@ -158,10 +160,19 @@ class CompareController(QObject):
 
     def _on_map_shown(self, model: Any, data: Any) -> None:
         self.state.set_map(data)
+        self._colour()
         self._on_a_selection(self.state_a.selected_indices)
         self._drawn_keypoints = None
         self._on_a_preview(self.state_a.preview)
         self.shown.emit()
+
+    def _colour(self) -> None:
+        """B's map is coloured as A's is (View › Colour by)."""
+        if self.active and self.state.map_data is not None:
+            colouring = point_colouring(
+                self.state.map_data, self.state.model, self.state_a.colour_mode
+            )
+            self.view.map.set_colouring(colouring)
 
     def _on_a_selection(self, indices: np.ndarray) -> None:
         if self.link.linked and self.state.map_data is not None:

@@ -7,6 +7,7 @@ models. See :class:`LatentMap` for the mouse bindings.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -25,6 +26,9 @@ from latentlab.ui.map.map_points import (
 )
 from latentlab.ui.map.map_selection import MapSelection
 from latentlab.ui.map.map_viewbox import MapViewBox
+
+if TYPE_CHECKING:
+    from latentlab.session.colouring import PointColouring
 
 HOVER_RADIUS_PX = 8.0
 HOVER_RATE_HZ = 60
@@ -240,6 +244,13 @@ class LatentMap(QtWidgets.QWidget):
         self._value_colouring = make_value_colouring(values, label, vmin, vmax, colormap)
         if activate:
             self.set_colour_mode("value")
+
+    def set_colouring(self, colouring: PointColouring | None) -> None:
+        """Colour by ``colouring`` (``latentlab.session.colouring``); None: by class."""
+        if colouring is None:
+            self.set_colour_mode("label")
+            return
+        self.set_colour_values(colouring.values, colouring.label, colouring.vmin, colouring.vmax)
 
     def set_colour_mode(self, mode: str) -> None:
         """'label' (class colours) or 'value' (needs set_colour_values first)."""
