@@ -355,3 +355,21 @@ def code_state() -> dict[str, Any]:
 
 def load_average() -> list[float] | None:
     return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+
+
+def click_map(window: Any, x: float, y: float) -> None:
+    """A left click on the window's map at map position (x, y)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    QTest.mouseClick(
+        window.map.plot_widget.viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        window.map.data_to_viewport(float(x), float(y)),
+    )
+
+
+def class_centre(data: Any, label: int) -> np.ndarray:
+    """The median map position of the points of class ``label``."""
+    return np.median(data.xy[data.cloud.labels == label], axis=0)

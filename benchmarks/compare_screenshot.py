@@ -21,23 +21,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _common import REPO_ROOT, open_window, qt_app, spin, wait_until
-
-
-def class_centre(data, label: int) -> np.ndarray:
-    return np.median(data.xy[data.cloud.labels == label], axis=0)
-
-
-def click(window, x: float, y: float) -> None:
-    from PySide6.QtCore import Qt
-    from PySide6.QtTest import QTest
-
-    QTest.mouseClick(
-        window.map.plot_widget.viewport(),
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-        window.map.data_to_viewport(float(x), float(y)),
-    )
+from _common import REPO_ROOT, class_centre, click_map, open_window, qt_app, spin, wait_until
 
 
 def train_in_window(window, epochs: int, run_dir: Path, errors: list[str]) -> bool:
@@ -86,7 +70,7 @@ def compare_epochs(window, errors: list[str]) -> dict:
     wait_until(lambda: compare.view.caption_b.text().endswith("t = 0.50"), 30)
     spin(0.5)
     between = (class_centre(data, 4) + class_centre(data, 9)) / 2
-    click(window, *between)
+    click_map(window, *between)
     if not wait_until(lambda: "map (" in compare.view.caption_b.text(), 30):
         errors.append("B did not decode the click")
     spin(1.0)

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _common import REPO_ROOT, open_window, qt_app, spin, wait_signal, wait_until
+from _common import REPO_ROOT, click_map, open_window, qt_app, spin, wait_signal, wait_until
 
 SIZE = (1366, 768)
 TURNS = ("upright", "turned 90°", "upside down", "mirrored")
@@ -90,18 +90,6 @@ def hover(window, row: int) -> None:
         Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(viewport, event)
-
-
-def click(window, x: float, y: float) -> None:
-    from PySide6.QtCore import Qt
-    from PySide6.QtTest import QTest
-
-    QTest.mouseClick(
-        window.map.plot_widget.viewport(),
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-        window.map.data_to_viewport(float(x), float(y)),
-    )
 
 
 def make_tsne_map(window, errors: list[str]) -> None:
@@ -170,7 +158,7 @@ def main() -> None:
             data = explorer.map_data
             labels = data.cloud.labels
             seven_mirrored = 7 * len(TURNS) + 3
-            click(window, *np.median(data.xy[labels == seven_mirrored], axis=0))
+            click_map(window, *np.median(data.xy[labels == seven_mirrored], axis=0))
             wait_until(lambda: explorer.preview_latent is not None, 60)
             hover(window, int(np.flatnonzero(labels == 2 * len(TURNS) + 2)[0]))
             listed = colour_search_matches(window, SEARCH)

@@ -24,6 +24,8 @@ import numpy as np
 from _common import (
     DEFAULT_DATA_ROOT,
     REPO_ROOT,
+    class_centre,
+    click_map,
     keep_datasets_in,
     open_model,
     open_window,
@@ -35,28 +37,12 @@ from _common import (
 )
 
 
-def click(window, x: float, y: float) -> None:
-    from PySide6.QtCore import Qt
-    from PySide6.QtTest import QTest
-
-    QTest.mouseClick(
-        window.map.plot_widget.viewport(),
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-        window.map.data_to_viewport(x, y),
-    )
-
-
-def class_centre(data, label: int) -> tuple[float, float]:
-    return tuple(np.median(data.xy[data.cloud.labels == label], axis=0))
-
-
 def explore_first(window, checkpoint: Path) -> None:
     """Click, group, keypoints: what a user has built up before switching."""
     open_model(window, checkpoint)
     data = window.explorer.map_data
     for slot, label in enumerate((1, 7)):
-        click(window, *class_centre(data, label))
+        click_map(window, *class_centre(data, label))
         spin(0.3)
         window.explorer.use_preview_as_keypoint(slot)
     window.map.set_selection(np.flatnonzero(data.cloud.labels == 3), notify=True)
@@ -112,9 +98,9 @@ def main() -> None:
             errors.append("the t-SNE map's learned inverse did not arrive within 600 s")
         data = explorer.map_data
         first_label, second_label = (4, 9) if data.cloud.labels is not None else (0, 0)
-        a = np.array(class_centre(data, first_label))
-        b = np.array(class_centre(data, second_label))
-        click(window, *((a + b) / 2))
+        a = class_centre(data, first_label)
+        b = class_centre(data, second_label)
+        click_map(window, *((a + b) / 2))
         wait_until(lambda: explorer.preview_latent is not None, 60)
         spin(1.0)
         window.status.showMessage(" ".join(told), 60_000)  # what the switch dropped, all of it
