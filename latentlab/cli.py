@@ -20,7 +20,7 @@ from latentlab.config import (
 from latentlab.gan_losses import GAN_LOSSES
 from latentlab.model_kinds import MODEL_KINDS
 
-SUBCOMMANDS = ("train", "eval", "info")
+SUBCOMMANDS = ("train", "train-prior", "eval", "info")
 DEFAULT_DATASET = "digits"  # what `latentlab train` trains on when no --dataset is given
 
 
@@ -37,7 +37,8 @@ def launch_gui(argv: list[str]) -> int:
         prog="latentlab",
         description="Explore the latent spaces of VAEs and GANs. Without a subcommand, opens "
         "the desktop app (optionally with a checkpoint).",
-        epilog="Subcommands: latentlab train --help, latentlab eval --help, latentlab info --help",
+        epilog="Subcommands: latentlab train --help, latentlab train-prior --help, latentlab eval "
+        "--help, latentlab info --help",
     )
     parser.add_argument("checkpoint", nargs="?", help="a LatentLab checkpoint to open")
     parser.add_argument("--version", action="version", version=f"LatentLab {__version__}")
@@ -133,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("checkpoint")
     info.add_argument("--json", action="store_true", help="print the metadata as JSON")
     info.set_defaults(run=run_info)
+
+    from latentlab.cli_prior import add_train_prior_parser
+
+    add_train_prior_parser(sub)
     return parser
 
 
@@ -238,7 +243,7 @@ def _print_plan(train: TrainConfig, train_images: int, kind: str) -> None:
 def _train(
     model_config, train_config, dataset, info, run_dir, checkpoint, control, quality=True
 ) -> int:
-    from latentlab.cli_progress import ProgressPrinter
+    from latentlab.cli_progress import ProgressPrinter, stop_once
     from latentlab.png_files import write_png
     from latentlab.record_text import format_duration, format_losses
     from latentlab.training import (
@@ -268,7 +273,7 @@ def _train(
         + (", dynamically binarized" if train_config.binarize else "")
     )
     # First Ctrl-C: stop cleanly between steps and save; a second one interrupts at once.
-    previous = signal.signal(signal.SIGINT, lambda *_: _stop_once(control, previous))
+    previous = signal.signal(signal.SIGINT, lambda *_: stop_once(control, previous))
     printer = ProgressPrinter()
     started = time.perf_counter()
     last_preview: PreviewGrids | None = None
@@ -327,12 +332,6 @@ def _run_watch(trainer, dataset, control, judge_samples: bool):
     if watch is not None and judge_samples and dataset.labels is None:
         print("no sample quality per epoch: the dataset has no labels to train a classifier on")
     return watch
-
-
-def _stop_once(control, previous) -> None:
-    print("\nstopping after this step (Ctrl-C again to abort)...", file=sys.stderr)
-    control.stop()
-    signal.signal(signal.SIGINT, previous)
 
 
 def run_info(args: argparse.Namespace) -> int:

@@ -109,3 +109,14 @@ class EvaluationPrinter:
         if self.live:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
+
+
+def stop_once(control, previous) -> None:
+    """A first Ctrl-C: ask ``control`` to stop between steps (the run saves what it has); the
+    handler ``previous`` takes the next one, which interrupts at once."""
+    import signal
+    import sys
+
+    print("\nstopping after this step (Ctrl-C again to abort)...", file=sys.stderr)
+    control.stop()
+    signal.signal(signal.SIGINT, previous)

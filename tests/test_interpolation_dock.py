@@ -312,3 +312,25 @@ def test_closing_the_dock_stops_play(dock_ab):
     assert dock_ab._play_timer.isActive()
     dock_ab.hide()
     assert not dock_ab._play_timer.isActive() and not dock_ab.play_button.isChecked()
+
+
+def test_the_noise_method_is_offered_only_with_a_prior_and_follows_the_path_it_is_given(
+    qtbot, dock_ab
+):
+    assert not dock_ab.method_buttons["noise"].isVisibleTo(dock_ab)
+    dock_ab.set_noise_available(True)
+    assert dock_ab.method_buttons["noise"].isVisibleTo(dock_ab)
+    keypoints = dock_ab._keypoints
+    with qtbot.waitSignal(keypoints.noise_path_wanted, timeout=TIMEOUT) as wanted:
+        dock_ab.method_buttons["noise"].setChecked(True)
+    stack = wanted.args[0]
+    np.testing.assert_array_equal(stack, np.stack([A, B]))
+    # A bent path, as a prior's would be (17 samples evenly spaced in t).
+    bent = np.stack([lerp(A, B, t) + np.sin(np.pi * t) * C for t in np.linspace(0, 1, 17)])
+    assert not keypoints.set_noise_path(stack.copy(), bent)  # asked for other keypoints
+    dock_ab.set_t(0.5)
+    with qtbot.waitSignal(dock_ab.frame_requested, timeout=TIMEOUT) as blocker:
+        assert keypoints.set_noise_path(stack, bent)
+    np.testing.assert_allclose(blocker.args[0], bent[8])
+    dock_ab.set_noise_available(False)  # the prior went: back to slerp
+    assert dock_ab.method() == "slerp"

@@ -15,11 +15,10 @@ import numpy as np
 import pytest
 from gui_helpers import click_map, decoded_preview, open_and_wait
 
-from latentlab.cli import build_parser, launch_gui
+from latentlab.cli import SUBCOMMANDS, build_parser, launch_gui
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
-SUBCOMMANDS = {"train", "eval", "info"}
 
 
 def shell_blocks(text: str) -> list[str]:

@@ -107,6 +107,28 @@ OLD_RECIPES = {
         "keypoint_sources": ["map (0.10, 0.20)", "point #3", "c1"],
         "t": 0.25,
     },
+    "diffusion sample": {
+        "kind": "diffusion sample",
+        "prior": "run.prior.safetensors",
+        "sampler": "ddim",
+        "steps": 50,
+        "seed": 0,
+        "count": 12,
+        "index": 3,
+        "step": 20,
+        "class_name": "7",
+        "guidance": 3.0,
+    },
+    "unconditional diffusion sample": {
+        "kind": "diffusion sample",
+        "prior": "unsaved",
+        "sampler": "ddpm",
+        "steps": 25,
+        "seed": 7,
+        "count": 1,
+        "index": 0,
+        "step": 25,
+    },
     **{
         f"shown {kind}": {"kind": kind, "item": f"{kind}1"}
         for kind in ("group", "point", "place", "image", "result")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-INTERPOLATIONS = ("lerp", "slerp")
+INTERPOLATIONS = ("lerp", "slerp")  # closed form: the keypoints alone give the path
+NOISE = "noise"  # through a diffusion prior's noise: the path is computed (diffusion_sampling)
+METHODS = (*INTERPOLATIONS, NOISE)
 
 
 def lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
@@ -46,3 +48,13 @@ def path_frames(keypoints: np.ndarray, frames: int, method: str = "lerp") -> np.
     if frames < 2:
         raise ValueError("a strip needs at least two frames")
     return np.stack([interpolate_path(keypoints, t, method) for t in np.linspace(0.0, 1.0, frames)])
+
+
+def along_samples(samples: np.ndarray, t: float) -> np.ndarray:
+    """The point at ``t`` ∈ [0, 1] along P samples of a path that are evenly spaced in t
+    (P×D), blending linearly between the two samples around it."""
+    samples = np.asarray(samples)
+    position = float(np.clip(t, 0.0, 1.0)) * (len(samples) - 1)
+    low = min(int(position), len(samples) - 2) if len(samples) > 1 else 0
+    high = min(low + 1, len(samples) - 1)
+    return samples[low] + (position - low) * (samples[high] - samples[low])

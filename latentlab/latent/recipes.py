@@ -202,6 +202,25 @@ class InterpolationRecipe(TypedRecipe):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DiffusionSampleRecipe(TypedRecipe):
+    """Sample ``index`` (0-based) of ``count`` drawn from a diffusion prior (its file name, or
+    "unsaved") by ``sampler`` in ``steps`` steps from the noise of ``seed``; a ``step`` below
+    ``steps`` is a point on its way, partly denoised. A conditional prior's samples name
+    their ``class_name`` and the ``guidance`` scale."""
+
+    kind: ClassVar[str] = "diffusion sample"
+    prior: str
+    sampler: str
+    steps: int
+    seed: int
+    count: int
+    index: int
+    step: int
+    class_name: str | None = None
+    guidance: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class KeypointRecipe(TypedRecipe):
     """An interpolation keypoint named in an expression."""
 
@@ -260,6 +279,7 @@ RECIPE_CLASSES: dict[str, type[TypedRecipe]] = {
         EncodedImageRecipe,
         DataPointRecipe,
         InterpolationRecipe,
+        DiffusionSampleRecipe,
         KeypointRecipe,
         GroupRecipe,
         PointRecipe,

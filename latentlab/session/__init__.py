@@ -1,7 +1,7 @@
 """The explorer's state and its model-switch transition: what the app (and a test, or a
 script) explores, without Qt."""
 
-from latentlab.session.fingerprint import ModelFingerprint, weights_sha256
+from latentlab.session.fingerprint import ModelFingerprint
 from latentlab.session.identity import DatasetIdentity, ModelIdentity
 from latentlab.session.keypoints import Keypoint, Keypoints, keypoint_label
 from latentlab.session.state import ExplorerState, Preview
@@ -17,5 +17,4 @@ __all__ = [
     "ModelSwitch",
     "Preview",
     "keypoint_label",
-    "weights_sha256",
 ]

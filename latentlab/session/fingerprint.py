@@ -7,7 +7,6 @@ its name says so.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ class ModelFingerprint:
     def sha256(self) -> str:
         if self._sha256 is None:
             from latentlab.latent.provenance import file_sha256
+            from latentlab.models.weights_hash import weights_sha256  # torch: lazily
 
             if self.path is not None and self.path.is_file():
                 self._sha256 = file_sha256(self.path)
@@ -41,13 +41,3 @@ class ModelFingerprint:
             else:
                 self._sha256 = ""
         return self._sha256
-
-
-def weights_sha256(model: Any) -> str:
-    """SHA-256 over the model's parameter and buffer names, shapes and bytes, in order."""
-    digest = hashlib.sha256()
-    for name, tensor in model.state_dict().items():
-        values = tensor.detach().cpu().contiguous()
-        digest.update(f"{name}:{tuple(values.shape)}:{values.dtype}".encode())
-        digest.update(values.numpy().tobytes() if values.numel() else b"")
-    return digest.hexdigest()

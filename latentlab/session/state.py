@@ -45,6 +45,7 @@ class ExplorerState:
     colour_mode_changed = Signal(str)
     inverse_changed = Signal(str)
     items_changed = Signal()
+    prior_changed = Signal(object)  # PriorFile of the explored model, or None
     status_reported = Signal(str)  # a sentence for the status bar
 
     def __init__(self) -> None:
@@ -59,6 +60,7 @@ class ExplorerState:
         self.selected_indices = np.zeros(0, dtype=np.int64)
         self.colour_mode = "label"
         self.inverse_method = "exact"
+        self.prior: Any = None  # a diffusion prior over the model's codes (a PriorFile)
 
     # -- the model ----------------------------------------------------------------------
 
@@ -83,8 +85,15 @@ class ExplorerState:
             self.drop_map()  # its points are of another latent space or dataset
         if dropped_groups or dropped_latents:
             self.items_changed.emit()
+        dropped_prior = self.prior is not None and self.prior_problem(self.prior) is not None
+        if dropped_prior:
+            self.set_prior(None)
         self.model_switched.emit(switch)
         message = switch.summary(dropped_groups, dropped_latents)
+        if dropped_prior:
+            message = " ".join(
+                filter(None, [message, "The diffusion prior learned other weights' codes: closed."])
+            )
         if message:
             self.status_reported.emit(message)
         return switch
@@ -111,6 +120,28 @@ class ExplorerState:
 
         self.fingerprint = ModelFingerprint(name=name, path=None if path is None else Path(path))
         self.fingerprint.set_model(self.model)
+
+    # -- the diffusion prior ------------------------------------------------------------
+
+    def prior_problem(self, prior_file: Any) -> str | None:
+        """Why ``prior_file`` cannot serve the explored model (None: it can). A prior learned
+        one model's codes: other weights' codes mean something else, even at the same size."""
+        if self.model is None:
+            return "no model is explored"
+        from latentlab.training.prior_file import mismatch  # torch: only once there is a prior
+
+        return mismatch(prior_file, self.model)
+
+    def set_prior(self, prior_file: Any) -> str | None:
+        """Use ``prior_file`` (None closes it); one of another model is refused: returns why."""
+        if prior_file is not None:
+            problem = self.prior_problem(prior_file)
+            if problem is not None:
+                return problem
+        if prior_file is not self.prior:
+            self.prior = prior_file
+            self.prior_changed.emit(prior_file)
+        return None
 
     # -- the map ------------------------------------------------------------------------
 

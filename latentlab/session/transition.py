@@ -8,6 +8,7 @@ depends on the model, whether it is kept, revalidated or dropped:
   kept only in a latent space of the same size: one of another size never reaches a decoder;
 * groups and the selection hold dataset indices, so they are kept only for the same dataset
   (and then re-read from the new map: revalidated);
+* a diffusion prior is kept only for the very weights whose codes it learned (their hash);
 * a map is dropped at once when latents or groups go (the MapController makes the new one;
   new weights of the same run keep theirs until it comes).
 """

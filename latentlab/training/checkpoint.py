@@ -28,18 +28,16 @@ from latentlab.atomic_files import atomic_write_bytes
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.models import LatentModel, build_model
 from latentlab.training.checkpoint_schema import (
-    MAX_METADATA_CHARS,
+    MAX_HEADER_BYTES,
     CheckpointError,
     check_metadata,
     check_weights_fit,
-    parse_json,
-    tensor_layout,
+    read_safetensors_header,
 )
 
 FORMAT_NAME = "latentlab-checkpoint"
 FORMAT_VERSION = 1
 METADATA_KEY = "latentlab"
-_MAX_HEADER_BYTES = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -104,7 +102,7 @@ def save_checkpoint(
     }
     optim_meta: dict[str, Any] = {}
     for opt_name, state in (optimizer_states or {}).items():
-        optim_tensors, optim_meta[opt_name] = _flatten_optimizer(opt_name, state)
+        optim_tensors, optim_meta[opt_name] = flatten_optimizer(opt_name, state)
         tensors.update(optim_tensors)
     for rng_name, state in (rng_states or {}).items():
         tensors[f"rng.{rng_name}"] = state.detach().to("cpu").contiguous()
@@ -171,7 +169,7 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
     model.to(device).eval()
 
     optimizer_states = {
-        name: _unflatten_optimizer(path, name, meta, tensors)
+        name: unflatten_optimizer(path, name, meta, tensors)
         for name, meta in metadata["optimizers"].items()
     } or None
     rng_states = {k.removeprefix("rng."): v for k, v in tensors.items() if k.startswith("rng.")}
@@ -214,39 +212,22 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
         head = f.read(8)
         if len(head) == 8:
             (n,) = struct.unpack("<Q", head)
-            head += f.read(min(n, _MAX_HEADER_BYTES))
+            head += f.read(min(n, MAX_HEADER_BYTES))
     return _read_header(path, head, file_size=path.stat().st_size)[0]
 
 
 def _read_header(path: Path, data: bytes, file_size: int) -> tuple[dict[str, Any], ModelConfig]:
     """(metadata, model config) of a checkpoint whose first bytes are ``data``, after the
     metadata, the tensors' layout and the fit of the described model were checked."""
-    header_len = struct.unpack("<Q", data[:8])[0] if len(data) >= 8 else 0
-    safetensors = header_len <= _MAX_HEADER_BYTES and 8 + header_len <= file_size
-    if not (safetensors and data[8:9] == b"{"):
-        # Only now: a header length of 128 + 256·k starts with the pickle opcode 0x80.
-        if data[:1] == b"\x80" or data[:2] == b"PK":
-            raise CheckpointError(
-                f"{path}: this is a PyTorch pickle file, not a LatentLab checkpoint. LatentLab "
-                "never unpickles files, because unpickling can run any code hidden in them. "
-                "Open a LatentLab .safetensors checkpoint, or load your own model through an "
-                "adapter."
-            )
-        if len(data) < 8:
-            raise CheckpointError(f"{path}: the file is too short to be a checkpoint")
-        raise CheckpointError(
-            f"{path}: not a LatentLab checkpoint (not a safetensors file, or a truncated one)"
-        )
-    header = parse_json(path, data[8 : 8 + header_len], "its safetensors header")
-    layout = tensor_layout(path, header, file_size - 8 - header_len)
-    text = header.get("__metadata__", {})
-    text = text.get(METADATA_KEY) if isinstance(text, dict) else None
-    if not isinstance(text, str):
-        raise CheckpointError(
-            f"{path}: a safetensors file without LatentLab metadata, so not a LatentLab "
-            "checkpoint. Weights trained elsewhere open through an adapter."
-        )
-    raw = parse_json(path, text, "its metadata", max_chars=MAX_METADATA_CHARS)
+    raw, layout = read_safetensors_header(
+        path,
+        data,
+        file_size,
+        METADATA_KEY,
+        what="checkpoint",
+        instead="Open a LatentLab .safetensors checkpoint, or load your own model through an "
+        "adapter.",
+    )
     metadata = check_metadata(path, raw, FORMAT_NAME, FORMAT_VERSION)
     version = metadata["format_version"]
     if version > FORMAT_VERSION:
@@ -264,7 +245,7 @@ def _first_line(error: Exception) -> str:
     return str(error).splitlines()[0][:300]
 
 
-def _flatten_optimizer(
+def flatten_optimizer(
     name: str, state_dict: dict[str, Any]
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Split ``optimizer.state_dict()`` into tensors and JSON (hyper-parameters, scalars)."""
@@ -279,7 +260,7 @@ def _flatten_optimizer(
     return tensors, {"param_groups": state_dict["param_groups"], "scalars": scalars}
 
 
-def _unflatten_optimizer(
+def unflatten_optimizer(
     path: Path, name: str, meta: dict[str, Any], tensors: dict[str, torch.Tensor]
 ) -> dict[str, Any]:
     state: dict[int, dict[str, Any]] = {}

@@ -19,6 +19,7 @@ Every failure is a ``CheckpointError`` whose message is one line for the user.
 from __future__ import annotations
 
 import math
+import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ MAX_OPTIMIZERS = 8
 MAX_PARAM_GROUPS = 256
 MAX_COUNTER = 10**12
 MAX_METADATA_CHARS = 1_000_000  # LatentLab's own: ~3 kB
+MAX_HEADER_BYTES = 100 * 1024 * 1024
 
 # safetensors dtype names -> bytes per element
 DTYPE_SIZES = {
@@ -122,10 +124,43 @@ def tensor_layout(path: Any, header: Any, data_size: int) -> dict[str, TensorEnt
     return entries
 
 
+def read_safetensors_header(
+    path: Any, data: bytes, file_size: int, key: str, *, what: str, instead: str
+) -> tuple[Any, dict[str, TensorEntry]]:
+    """(LatentLab's metadata parsed, the tensors' layout) of a LatentLab ``what`` (a
+    checkpoint, a diffusion prior) whose first bytes are ``data``, its metadata under the
+    safetensors header's ``key``; a pickle is refused, with ``instead`` saying what to do."""
+    header_len = struct.unpack("<Q", data[:8])[0] if len(data) >= 8 else 0
+    safetensors = header_len <= MAX_HEADER_BYTES and 8 + header_len <= file_size
+    if not (safetensors and data[8:9] == b"{"):
+        # Only now: a header length of 128 + 256·k starts with the pickle opcode 0x80.
+        if data[:1] == b"\x80" or data[:2] == b"PK":
+            raise CheckpointError(
+                f"{path}: this is a PyTorch pickle file, not a LatentLab {what}. LatentLab "
+                f"never unpickles files, because unpickling can run any code hidden in them. "
+                f"{instead}"
+            )
+        if len(data) < 8:
+            raise CheckpointError(f"{path}: the file is too short to be a {what}")
+        raise CheckpointError(
+            f"{path}: not a LatentLab {what} (not a safetensors file, or a truncated one)"
+        )
+    header = parse_json(path, data[8 : 8 + header_len], "its safetensors header")
+    layout = tensor_layout(path, header, file_size - 8 - header_len)
+    text = header.get("__metadata__", {})
+    text = text.get(key) if isinstance(text, dict) else None
+    if not isinstance(text, str):
+        raise CheckpointError(
+            f"{path}: a safetensors file without LatentLab metadata, so not a LatentLab "
+            f"{what}. Weights trained elsewhere open through an adapter."
+        )
+    return parse_json(path, text, "its metadata", max_chars=MAX_METADATA_CHARS), layout
+
+
 def check_metadata(path: Any, metadata: Any, format_name: str, format_version: int) -> dict:
     """LatentLab's metadata checked and completed (older files' missing keys get defaults);
     CheckpointError with a one-line reason otherwise."""
-    check = _Checker(path)
+    check = FieldChecker(path)
     m = check.object(metadata, "the metadata")
     if m.get("format") != format_name:
         raise CheckpointError(f"{path}: not a LatentLab checkpoint (unknown metadata format)")
@@ -207,7 +242,7 @@ def check_weights_fit(
     )
 
 
-class _Checker:
+class FieldChecker:
     """Type and range checks that raise one-line CheckpointErrors naming the file."""
 
     def __init__(self, path: Any) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from latentlab.image_tiles import tile_images
 from latentlab.jobs.maps import MapPoints
+from latentlab.latent.interpolation import along_samples
 from latentlab.latent.recipes import MapClickRecipe, Recipe
 from latentlab.session import ExplorerState, ModelSwitch, Preview
 from latentlab.session.colouring import point_colouring
@@ -454,7 +455,8 @@ class Explorer(QObject):
         data = self.state.map_data
         if data is None:
             return
-        if len(keypoints) < 2 or not self.state.accepts(keypoints):
+        # No path yet (a noise path is still being found) is drawn as none.
+        if len(keypoints) < 2 or len(path) == 0 or not self.state.accepts(keypoints):
             self.map.clear_path()
             self.map.clear_extra_points("interpolation")
             self.placer.forget("path")
@@ -479,10 +481,7 @@ class Explorer(QObject):
         spaced in t), so it always sits on the line the user sees."""
         if self._path_xy is None:
             return
-        position = t * (len(self._path_xy) - 1)
-        low = int(np.clip(np.floor(position), 0, len(self._path_xy) - 1))
-        high = min(low + 1, len(self._path_xy) - 1)
-        here = self._path_xy[low] + (position - low) * (self._path_xy[high] - self._path_xy[low])
+        here = along_samples(self._path_xy, t)
         self.map.set_extra_points(
             "interpolation", here[None], symbol="o", colour=(255, 255, 255), size=11
         )

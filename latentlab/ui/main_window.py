@@ -30,6 +30,8 @@ from latentlab.ui.compare.compare_controller import CompareController
 from latentlab.ui.compare.compare_sources import CompareSources
 from latentlab.ui.compare.compare_view import CompareView
 from latentlab.ui.dialogs.checkpoint_files import CHECKPOINT_FILTER, ask_checkpoint_to_open
+from latentlab.ui.diffusion.diffusion_controller import DiffusionController
+from latentlab.ui.diffusion.diffusion_dock import DiffusionDock
 from latentlab.ui.explorer import Explorer
 from latentlab.ui.interpolation.interpolation_dock import InterpolationDock
 from latentlab.ui.latent.arithmetic_dock import ArithmeticDock
@@ -104,7 +106,8 @@ class MainWindow(QMainWindow):
         self.projection_dock.raise_()
         self.arithmetic_dock = ArithmeticDock(self)
         self.traversal_dock = TraversalDock(self)
-        for dock in (self.arithmetic_dock, self.traversal_dock):
+        self.diffusion_dock = DiffusionDock(self)
+        for dock in (self.arithmetic_dock, self.traversal_dock, self.diffusion_dock):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             self.tabifyDockWidget(self.interpolation_dock, dock)
         self.interpolation_dock.raise_()
@@ -115,6 +118,7 @@ class MainWindow(QMainWindow):
         self.workbench = LatentWorkbench(self.explorer, self.items_dock, self.arithmetic_dock, self)
         self.traversal = TraversalController(self.explorer, self.traversal_dock, self)
         self.latent_files = LatentFiles(self, self.explorer, self.workbench)
+        self.diffusion = DiffusionController(self, self.explorer, self.diffusion_dock)
         self.training = TrainingController(self.training_dock, self)
         self.compare = CompareController(self.explorer, self.compare_view, self)
         self.compare_sources = CompareSources(self.compare, self)
@@ -331,6 +335,8 @@ class MainWindow(QMainWindow):
         self._trained_binarized = opened.trained_binarized
         self.explorer.set_model(opened.model, opened.dataset)
         self.workbench.set_model_identity(opened.path.name, opened.path)
+        if not opened.from_adapter:
+            self.diffusion.look_beside(opened.path)
         self.setWindowTitle(f"LatentLab — {opened.path.name}")
         data = "" if opened.dataset is None else f", mapped on {opened.dataset.name}"
         self.status.showMessage(f"Opened {opened.path}{data}", 5000)
@@ -465,7 +471,7 @@ class MainWindow(QMainWindow):
         self.items_dock.encode_image_requested.connect(files.ask_encode_image)
         self.arithmetic_dock.export_strip_requested.connect(files.ask_export_strip)
         self.interpolation_dock.provenance_for = workbench.provenance
-        for source in (files, workbench):
+        for source in (files, workbench, self.diffusion):
             source.error_raised.connect(self.show_error)
             source.status_changed.connect(lambda text: self.status.showMessage(text, 10000))
         files.saved.connect(lambda path: self.status.showMessage(f"Saved {path}", 8000))
@@ -614,6 +620,7 @@ class MainWindow(QMainWindow):
             self.interpolation_dock,
             self.arithmetic_dock,
             self.traversal_dock,
+            self.diffusion_dock,
         ):
             view.addAction(dock.toggleViewAction())
 
@@ -732,6 +739,7 @@ class MainWindow(QMainWindow):
         self.explorer.shutdown()
         self.compare.shutdown()
         self.metrics_dock.shutdown()
+        self.diffusion.shutdown()
         wait_for_jobs()
         super().closeEvent(event)
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from latentlab.latent.interpolation import interpolate_path, path_frames
+from latentlab.latent.interpolation import NOISE, interpolate_path, path_frames
 from latentlab.latent.recipes import MapClickRecipe
 from latentlab.session import ExplorerState, ModelIdentity, Preview
 from latentlab.session.colouring import point_colouring
@@ -223,9 +223,10 @@ class CompareController(QObject):
             self.view.map.clear_path()
             self.view.map.clear_extra_points("interpolation")
             return
-        method = self.explorer.interpolation.method()
-        frame_in_a = interpolate_path(keypoints, t, method)[None]
-        self.decoder.request(FrameOfADecode(t), self.state_a.model, frame_in_a)
+        method = _closed_form(self.explorer.interpolation.method())
+        frame_in_a = self.state_a.keypoints.at(t)
+        if frame_in_a is not None:
+            self.decoder.request(FrameOfADecode(t), self.state_a.model, frame_in_a[None])
         key = (keypoints, map_b, self._inverse_of_b(), self.link.linked)
         cache = self._counterpart_cache
 
@@ -266,7 +267,7 @@ class CompareController(QObject):
             return
         keypoints = self._counterpart_cache.get("latents")
         if keypoints is not None and keypoints is not self._drawn_keypoints:
-            method = self.explorer.interpolation.method()
+            method = _closed_form(self.explorer.interpolation.method())
             path_xy = data.to_map(path_frames(keypoints, PATH_SAMPLES, method))
             labels = self.state_a.keypoints.labels()
             self.view.map.set_path(path_xy, labels, data.to_map(keypoints))
@@ -275,6 +276,12 @@ class CompareController(QObject):
         self.view.map.set_extra_points(
             "interpolation", here, symbol="o", colour=(255, 255, 255), size=11
         )
+
+
+def _closed_form(method: str) -> str:
+    """B's path between its counterparts: A's method, but slerp for a path through A's
+    diffusion prior's noise (B has no prior of its own)."""
+    return "slerp" if method == NOISE else method
 
 
 def _same_key(a: tuple, b: tuple) -> bool:

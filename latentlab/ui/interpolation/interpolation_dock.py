@@ -16,7 +16,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from latentlab.latent.export import save_morph_gif, save_strip_png, scale_for_min_side
-from latentlab.latent.interpolation import INTERPOLATIONS, interpolate_path, path_frames
+from latentlab.latent.interpolation import METHODS, NOISE
 from latentlab.latent.recipes import InterpolationRecipe, numbers
 from latentlab.session.keypoints import Keypoints, keypoint_label
 from latentlab.ui.interpolation.interpolation_keypoints import KeypointList
@@ -41,7 +41,11 @@ METHOD_TIPS = {
     "shorter than typical, which can look washed out.",
     "slerp": "Spherical interpolation: keeps intermediate codes at typical norms for a "
     "Gaussian prior (White 2016).",
+    NOISE: "Through the diffusion prior's noise: each keypoint is inverted to its DDIM noise, "
+    "the noises are slerped and every point is denoised again, so the path stays where the "
+    "data is (needs a diffusion prior of the model).",
 }
+FINDING_NOISE = "Finding the keypoints' noise…"
 
 
 class InterpolationDock(QtWidgets.QDockWidget):
@@ -80,6 +84,7 @@ class InterpolationDock(QtWidgets.QDockWidget):
         # Set by the app: (latent, recipe, frames) -> Provenance for exported strip PNGs.
         self.provenance_for: Callable[..., Any] | None = None
         self._has_model = True
+        self._noise_available = False  # a diffusion prior of the model is there
         self._play_direction = 1
         self._last_dir = str(Path.home())
         self._build()
@@ -136,7 +141,7 @@ class InterpolationDock(QtWidgets.QDockWidget):
         self._method_group = QtWidgets.QButtonGroup(self)
         method_row = QtWidgets.QHBoxLayout()
         method_row.addWidget(QtWidgets.QLabel("Method:"))
-        for method in INTERPOLATIONS:
+        for method in METHODS:
             radio = QtWidgets.QRadioButton(method)
             radio.setToolTip(METHOD_TIPS[method])
             self._method_group.addButton(radio)
@@ -214,6 +219,7 @@ class InterpolationDock(QtWidgets.QDockWidget):
         self.add_button.clicked.connect(lambda: self.keypoint_requested.emit(len(self._keypoints)))
         self._keypoints.changed.connect(self._keypoints_changed)
         self._keypoints.method_changed.connect(self._on_method_changed)
+        self._keypoints.noise_path_found.connect(self._on_noise_path_found)
         self.clear_button.clicked.connect(self.clear)
         self.keypoint_list.remove_clicked.connect(self.remove_keypoint)
         self.keypoint_list.refill_requested.connect(self.keypoint_requested)
@@ -265,12 +271,20 @@ class InterpolationDock(QtWidgets.QDockWidget):
 
     # -- state -----------------------------------------------------------------
     def method(self) -> str:
-        """The interpolation method: "lerp" or "slerp"."""
+        """The interpolation method: "lerp", "slerp" or "noise"."""
         return self._keypoints.method
 
     def set_method(self, method: str) -> None:
-        """Select the interpolation method ("lerp" or "slerp")."""
+        """Select the interpolation method ("lerp", "slerp", or "noise" with a prior)."""
         self._keypoints.set_method(method)
+
+    def set_noise_available(self, available: bool) -> None:
+        """Whether the explored model has a diffusion prior (the "noise" method needs one);
+        without one, a path through the noise becomes slerp."""
+        self._noise_available = bool(available)
+        if not available and self.method() == NOISE:
+            self.set_method("slerp")
+        self._refresh_state()
 
     def t(self) -> float:
         """The slider position, 0 (first keypoint) .. 1 (last)."""
@@ -333,10 +347,10 @@ class InterpolationDock(QtWidgets.QDockWidget):
     def request_strip(self) -> None:
         """Emit ``strip_requested`` for the current keypoints, method and frame count."""
         self._strip_timer.stop()
-        if self.is_ready():
-            stack = self._keypoints.stack()
-            self._strip_latents = path_frames(stack, self.frame_count(), self.method())
-            self.strip_requested.emit(self._strip_latents)
+        frames = self._keypoints.frames(self.frame_count()) if self.is_ready() else None
+        if frames is not None:
+            self._strip_latents = frames
+            self.strip_requested.emit(frames)
 
     def _schedule_strip(self) -> None:
         if self.is_ready():
@@ -344,9 +358,9 @@ class InterpolationDock(QtWidgets.QDockWidget):
 
     def _emit_frame_and_path(self) -> None:
         t = self.t()
-        if self.is_ready():
-            stack = self._keypoints.stack()
-            self.frame_requested.emit(interpolate_path(stack, t, self.method()))
+        latent = self._keypoints.at(t) if self.is_ready() else None
+        if latent is not None:
+            self.frame_requested.emit(latent)
         self.path_changed.emit(self.keypoints(), self._keypoints.path(), t)
 
     # -- reactions -------------------------------------------------------------------
@@ -371,6 +385,10 @@ class InterpolationDock(QtWidgets.QDockWidget):
                 radio.setChecked(True)
         self._emit_frame_and_path()
         self._schedule_strip()
+
+    def _on_noise_path_found(self) -> None:
+        self._refresh_state()
+        self.refresh()
 
     def _on_t_changed(self, value: int) -> None:
         self.t_label.setText(f"t = {value / SLIDER_STEPS:.3f}")
@@ -410,7 +428,12 @@ class InterpolationDock(QtWidgets.QDockWidget):
         has_strip = ready and self._strip_images is not None
         self.export_png_button.setEnabled(has_strip)
         self.export_gif_button.setEnabled(has_strip)
+        noise_radio = self.method_buttons[NOISE]
+        noise_radio.setVisible(self._noise_available)  # offered only with a diffusion prior
+        noise_radio.setEnabled(ready)
         hint = "" if ready else (NEEDS_ENDPOINTS if self._has_model else NEEDS_MODEL)
+        if ready and not self._keypoints.ready():
+            hint = FINDING_NOISE
         self.frame_view.set_placeholder(hint)
         self.end_label.setText(keypoint_label(max(count - 1, 1)))
         if count > 2:  # a tick where each keypoint sits on the slider
@@ -478,7 +501,7 @@ class InterpolationDock(QtWidgets.QDockWidget):
             keypoint_sources=tuple(k.source for k in self._keypoints),
             t=self.t(),
         )
-        current = interpolate_path(self._keypoints.stack(), self.t(), self.method())
+        current = self._keypoints.at(self.t())
         return self.provenance_for(current, recipe, frames)
 
     def _write_gif(self, path: Path, images: np.ndarray) -> Path:

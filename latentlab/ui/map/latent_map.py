@@ -26,6 +26,7 @@ from latentlab.ui.map.map_points import (
 )
 from latentlab.ui.map.map_selection import MapSelection
 from latentlab.ui.map.map_viewbox import MapViewBox
+from latentlab.ui.map.trajectory_layer import TrajectoryLayer
 
 if TYPE_CHECKING:
     from latentlab.session.colouring import PointColouring
@@ -92,6 +93,7 @@ class LatentMap(QtWidgets.QWidget):
 
         self.points = PointsLayer(self.view_box, raster_threshold)
         self.overlays = MapOverlays(self.view_box)
+        self.trajectories = TrajectoryLayer(self.view_box)  # diffusion samples' paths
         self.selection = MapSelection(self.view_box, self.points)
         self.selection.changed.connect(self.selection_changed)
         self._hover_index = HoverIndex()

@@ -2,7 +2,8 @@
 interpolation path, named extra point sets, hover/highlight rings and a
 backdrop image in data coordinates.
 
-Z order, bottom to top: backdrop < points < path < extra points < rings < marker.
+Z order, bottom to top: backdrop < points < diffusion trajectories (trajectory_layer) < path <
+extra points < rings < marker.
 """
 
 from __future__ import annotations
