@@ -79,6 +79,17 @@ def test_a_prior_trained_in_the_app_draws_samples_whose_paths_are_on_the_map(qtb
     np.testing.assert_allclose(window.map.trajectories.positions_at_step(), paths[0])
     assert not np.array_equal(window.state.preview.image, finished_image)
 
+    # t-SNE after PCA: the paths are placed again, on the new map, where it puts the codes.
+    from latentlab.config import ProjectionConfig
+
+    with qtbot.waitSignal(window.diffusion.trajectories_shown, timeout=TIMEOUT):
+        window.explorer.set_projection(ProjectionConfig(method="tsne"))
+    data = window.state.map_data
+    assert data.config.method == "tsne"
+    paths = window.map.trajectories.paths()
+    assert paths.shape == (21, 8, 2)
+    np.testing.assert_allclose(paths[-1], data.to_map(samples.latents), atol=1e-6)
+
 
 def test_moving_the_guidance_slider_draws_the_samples_again_for_the_class(qtbot, with_prior):
     window, _ = with_prior
@@ -161,3 +172,27 @@ def test_the_prior_goes_with_other_weights_and_comes_back_with_its_checkpoint(qt
         open_and_wait(qtbot, window, checkpoint)
     assert window.state.prior is not None and window.state.prior.step == TRAIN_STEPS
     assert window.diffusion_dock.sample_button.isEnabled()
+
+
+def test_a_cancelled_prior_is_kept_and_continues_to_its_last_step(
+    qtbot, window, digits_checkpoint, tmp_path
+):
+    checkpoint = shutil.copy(digits_checkpoint, tmp_path / "digits.safetensors")
+    open_and_wait(qtbot, window, checkpoint)
+    dock, diffusion = window.diffusion_dock, window.diffusion
+    dock.train_steps.setValue(600)
+    dock.train_button.click()
+    # Cancel once it is training (steps are counted, not timed: 500 remain to stop in).
+    qtbot.waitUntil(
+        lambda: dock.progress.maximum() == 600 and dock.progress.value() >= 100, timeout=TIMEOUT
+    )
+    with qtbot.waitSignal(diffusion.prior_trained, timeout=TIMEOUT) as stopped:
+        dock.cancel_button.click()
+    assert stopped.args[0].step < 600 and not stopped.args[0].finished
+    qtbot.waitUntil(lambda: not diffusion.training, timeout=TIMEOUT)
+    assert dock.train_button.text() == "Continue training" and dock.sample_button.isEnabled()
+    with qtbot.waitSignal(diffusion.prior_trained, timeout=TIMEOUT * 2) as finished:
+        dock.train_button.click()
+    assert finished.args[0].step == 600 and finished.args[0].finished
+    qtbot.waitUntil(lambda: not diffusion.training, timeout=TIMEOUT)
+    assert dock.train_button.text() == "Train prior"

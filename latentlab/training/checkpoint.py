@@ -107,11 +107,7 @@ def save_checkpoint(
     for rng_name, state in (rng_states or {}).items():
         tensors[f"rng.{rng_name}"] = state.detach().to("cpu").contiguous()
     metadata = {
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
-        "latentlab_version": latentlab.__version__,
-        "torch_version": torch.__version__,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **file_header(FORMAT_NAME, FORMAT_VERSION),
         "model": {"kind": model.kind, "config": model.config.to_dict()},
         "image_shape": list(model.image_shape),
         "dataset": {
@@ -243,6 +239,17 @@ def _read_header(path: Path, data: bytes, file_size: int) -> tuple[dict[str, Any
 
 def _first_line(error: Exception) -> str:
     return str(error).splitlines()[0][:300]
+
+
+def file_header(format_name: str, format_version: int) -> dict[str, Any]:
+    """The metadata every LatentLab file opens with: its format, and what wrote it when."""
+    return {
+        "format": format_name,
+        "format_version": format_version,
+        "latentlab_version": latentlab.__version__,
+        "torch_version": torch.__version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def flatten_optimizer(

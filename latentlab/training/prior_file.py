@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,11 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
-import latentlab
 from latentlab.atomic_files import atomic_write_bytes
 from latentlab.config import ConfigError
 from latentlab.models.diffusion import DiffusionPrior, DiffusionPriorConfig
 from latentlab.models.weights_hash import weights_sha256
-from latentlab.training.checkpoint import flatten_optimizer, unflatten_optimizer
+from latentlab.training.checkpoint import file_header, flatten_optimizer, unflatten_optimizer
 from latentlab.training.checkpoint_schema import (
     MAX_COUNTER,
     CheckpointError,
@@ -131,11 +129,7 @@ def save_prior(path: str | Path, prior: PriorFile) -> Path:
         tensors["rng.batches"] = prior.resume.rng.cpu().contiguous()
     link = prior.link
     metadata = {
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
-        "latentlab_version": latentlab.__version__,
-        "torch_version": torch.__version__,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **file_header(FORMAT_NAME, FORMAT_VERSION),
         "prior": prior.prior.config.to_dict(),
         "autoencoder": {
             "sha256": link.autoencoder_sha256,

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from latentlab.openmp_threads import one_openmp_thread
 from latentlab.session.decode_purposes import INTERACTIVE_PURPOSES, DecodePurpose
 
 Labeller = Callable[[np.ndarray], "str | None"]  # one H×W×C uint8 image -> a class name
@@ -86,7 +87,6 @@ class _DecodeWorker(QObject):
         super().__init__()
         self._pending = pending
         self._lock = lock
-        self._openmp: Any = None  # this thread's OpenMP controls, made on first use
 
     @Slot()
     def drain(self) -> None:
@@ -104,19 +104,10 @@ class _DecodeWorker(QObject):
             self.decoded.emit(result)
 
     def _threads_for(self, request: DecodeRequest) -> contextlib.AbstractContextManager:
-        """One OpenMP thread for a small decode, on this thread only (OpenMP's thread count
-        is per calling thread: training and maps elsewhere keep theirs)."""
+        """One OpenMP thread for a small decode, on this thread only."""
         latents = request.latents
         small = latents is None or len(latents) <= SINGLE_THREAD_MAX_IMAGES
-        if not small:
-            return contextlib.nullcontext()
-        if self._openmp is None:
-            import torch
-            from threadpoolctl import ThreadpoolController
-
-            torch.get_num_threads()  # torch sets this thread's count on first use; then us
-            self._openmp = ThreadpoolController().select(user_api="openmp")
-        return self._openmp.limit(limits=1)
+        return one_openmp_thread() if small else contextlib.nullcontext()
 
 
 def _serve(request: DecodeRequest) -> DecodeResult:

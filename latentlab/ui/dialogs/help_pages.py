@@ -88,6 +88,10 @@ Interpolation panel: the images morph from A to B along a path drawn on the map.
 c1, c2, … Then type an expression such as
 <code class='expression'>mean(G1) - mean(G2) + c1</code> in the Latent math panel (A and B,
 the interpolation keypoints, are names too).</li>
+<li><b>Diffusion.</b> In the Diffusion panel, <i>Train prior</i> learns where a VAE's codes
+are with a small diffusion model (a minute or two). <i>Sample with diffusion</i> draws new codes
+and their denoising paths on the map; drag <i>Denoising steps</i> to watch them form from noise.
+The Interpolation panel then offers <i>noise</i>: a path through the prior's noise.</li>
 <li><b>Train your own.</b> <i>Train a VAE on MNIST</i> trains on the 10,000 digits that ship
 with LatentLab (the map appears after the first epoch and sharpens as training goes on);
 <i>New training…</i> chooses the dataset (built in, downloaded, a folder of images or an

@@ -5,7 +5,8 @@ the Interpolation panel's "noise" method.
 The prior itself lives in the explorer state (``state.prior``), which keeps it only for the
 weights whose codes it learned. Training runs on its own thread (``dedicated_pool``), so the
 map, the classifier and the decoder keep theirs; sampling and noise paths are short jobs on
-the global pool, latest request wins.
+the global pool, latest request wins. All three run on one OpenMP thread (the prior's
+operations are small: see ``latentlab.openmp_threads``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from latentlab.error_text import user_message
 from latentlab.latent.diffusion_sampling import draw_samples, noise_path
 from latentlab.latent.recipes import DiffusionSampleRecipe
+from latentlab.openmp_threads import one_openmp_thread
 from latentlab.ui.background import dedicated_pool, start_job
 from latentlab.ui.diffusion.diffusion_dock import DiffusionDock
 
@@ -216,6 +218,7 @@ class DiffusionController(QObject):
         self._pool = self._pool or dedicated_pool()
         self.dock.set_training(True)
         start_job(
+            _train_on_one_thread,
             train_prior_job,
             model,
             dataset,
@@ -307,6 +310,7 @@ class DiffusionController(QObject):
             return
         self._sampling = True
         start_job(
+            _on_one_thread,
             draw_samples,
             prior_file.prior,
             request,
@@ -332,17 +336,19 @@ class DiffusionController(QObject):
 
     def show_step(self, step: int, selected: int) -> None:
         """Every sample at ``step`` on the map; sample ``selected`` there in the preview."""
-        samples = self.samples
-        if samples is None:
+        samples, prior_file = self.samples, self.state.prior
+        if samples is None or prior_file is None:
             return
         step = int(np.clip(step, 0, samples.steps))
         selected = int(np.clip(selected, 0, len(samples.latents) - 1))
         self.map.trajectories.set_step(step, selected)
         request = samples.request
-        prior_file = self.state.prior
-        conditional = prior_file is not None and prior_file.prior.config.conditional
         class_name = None
-        if conditional and request.class_index is not None and self.state.dataset is not None:
+        if (
+            prior_file.prior.config.conditional
+            and request.class_index is not None
+            and self.state.dataset is not None
+        ):
             class_name = str(self.state.dataset.class_names[request.class_index])
         recipe = DiffusionSampleRecipe(
             prior="unsaved" if prior_file.path is None else prior_file.path.name,
@@ -415,6 +421,7 @@ class DiffusionController(QObject):
             return
         self._noise_job = True
         start_job(
+            _on_one_thread,
             noise_path,
             prior_file.prior,
             keypoints,
@@ -438,6 +445,17 @@ class DiffusionController(QObject):
         self._shut_down = True
         self._pending_request = self._pending_noise = None
         self.cancel()
+
+
+def _on_one_thread(func: Any, *args: Any) -> Any:
+    with one_openmp_thread():
+        return func(*args)
+
+
+def _train_on_one_thread(job: Any, *args: Any):
+    """``job(*args)``'s records (a generator), computed on one OpenMP thread."""
+    with one_openmp_thread():
+        return (yield from job(*args))
 
 
 def _describe(recipe: DiffusionSampleRecipe) -> str:

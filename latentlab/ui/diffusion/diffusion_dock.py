@@ -19,6 +19,8 @@ from latentlab.ui.widgets.sections import section_title
 GUIDANCE_STEPS_PER_UNIT = 10  # the guidance slider moves in steps of 0.1
 MAX_GUIDANCE = 5.0
 ANY_CLASS = -1
+MAX_SAMPLES = 100
+MAX_STEPS = 250
 NO_PRIOR_TEXT = (
     "No diffusion prior for this model. Train one on its codes (a minute or two on a laptop's "
     "CPU for MNIST), or open a .prior.safetensors file."
@@ -84,10 +86,15 @@ class DiffusionDock(QtWidgets.QDockWidget):
 
         layout.addWidget(section_title("Samples"))
         form = QtWidgets.QFormLayout()
-        self.count = QtWidgets.QSpinBox(minimum=1, maximum=200, value=12)
+        # Every step of every sample is placed on the map (on the GUI thread first, for a
+        # t-SNE map by nearest points): 100 × 250 steps keeps that to a fraction of a second.
+        self.count = QtWidgets.QSpinBox(minimum=1, maximum=MAX_SAMPLES, value=12)
         self.count.setToolTip("How many codes to draw at once")
-        self.steps = QtWidgets.QSpinBox(minimum=2, maximum=1000, value=50)
-        self.steps.setToolTip("Denoising steps from the noise to the sample")
+        self.steps = QtWidgets.QSpinBox(minimum=2, maximum=MAX_STEPS, value=50)
+        self.steps.setToolTip(
+            "Denoising steps from the noise to the sample (DDIM skips steps of the 1,000 the "
+            "prior was trained with; 25–50 are enough)"
+        )
         self.sampler = QtWidgets.QComboBox()
         for key, label in SAMPLER_LABELS.items():
             self.sampler.addItem(label, key)

@@ -24,13 +24,16 @@ class TrajectoryLayer:
 
     def __init__(self, vb: pg.ViewBox) -> None:
         self._paths = np.zeros((0, 0, 2))  # (S + 1)×N×2: the noise first
-        self._lines = pg.PlotCurveItem(pen=pg.mkPen(*INK, 140, width=1.4))
-        self._selected_halo = pg.PlotCurveItem(pen=pg.mkPen(255, 255, 255, 220, width=5))
-        self._selected_line = pg.PlotCurveItem(pen=pg.mkPen(*ACCENT, 230, width=2.2))
+        # A white halo under each line, so the paths read on dense points of any colour.
+        self._halos = pg.PlotCurveItem(pen=pg.mkPen(255, 255, 255, 170, width=3.5))
+        self._lines = pg.PlotCurveItem(pen=pg.mkPen(*INK, 200, width=1.4))
+        self._selected_halo = pg.PlotCurveItem(pen=pg.mkPen(255, 255, 255, 230, width=6))
+        self._selected_line = pg.PlotCurveItem(pen=pg.mkPen(*ACCENT, 240, width=2.6))
         self._noise = InertScatterPlotItem(pxMode=True, antialias=True)
         self._ends = InertScatterPlotItem(pxMode=True, antialias=True)
         self._here = InertScatterPlotItem(pxMode=True, antialias=True)
-        items = (
+        self._items = (
+            self._halos,
             self._lines,
             self._noise,
             self._ends,
@@ -38,7 +41,7 @@ class TrajectoryLayer:
             self._selected_line,
             self._here,
         )
-        for order, item in enumerate(items):
+        for order, item in enumerate(self._items):
             item.setZValue(Z_TRAJECTORIES + order * 0.1)
             item.setVisible(False)
             vb.addItem(item)
@@ -56,18 +59,23 @@ class TrajectoryLayer:
         connect = np.ones(by_sample.shape[:2], dtype=bool)
         connect[:, -1] = False  # no line from one sample's end to the next one's noise
         flat = by_sample.reshape(-1, 2)
-        self._lines.setData(flat[:, 0], flat[:, 1], connect=connect.reshape(-1))
+        for curve in (self._halos, self._lines):
+            curve.setData(flat[:, 0], flat[:, 1], connect=connect.reshape(-1))
         self._noise.setData(
             pos=paths[0],
             symbol="d",
-            size=7,
-            pen=pg.mkPen(*INK, 160, width=0.8),
-            brush=pg.mkBrush(*NOISE_GREY, 220),
+            size=9,
+            pen=pg.mkPen(*INK, 200, width=1.0),
+            brush=pg.mkBrush(*NOISE_GREY, 230),
         )
         self._ends.setData(
-            pos=paths[-1], symbol="o", size=10, pen=pg.mkPen(*INK, width=1.5), brush=None
+            pos=paths[-1],
+            symbol="o",
+            size=12,
+            pen=pg.mkPen(*INK, width=2.0),
+            brush=pg.mkBrush(255, 255, 255, 120),
         )
-        for item in (self._lines, self._noise, self._ends):
+        for item in (self._halos, self._lines, self._noise, self._ends):
             item.setVisible(True)
         self.set_step(len(paths) - 1, min(self._selected, paths.shape[1] - 1))
 
@@ -78,8 +86,8 @@ class TrajectoryLayer:
         self._step = int(np.clip(step, 0, len(self._paths) - 1))
         self._selected = int(np.clip(selected, 0, self._paths.shape[1] - 1))
         here = self._paths[self._step]
-        sizes = np.full(len(here), 8.0)
-        sizes[self._selected] = 13.0
+        sizes = np.full(len(here), 9.0)
+        sizes[self._selected] = 14.0
         self._here.setData(
             pos=here,
             symbol="o",
@@ -95,14 +103,7 @@ class TrajectoryLayer:
 
     def clear(self) -> None:
         self._paths = np.zeros((0, 0, 2))
-        for item in (
-            self._lines,
-            self._noise,
-            self._ends,
-            self._selected_halo,
-            self._selected_line,
-            self._here,
-        ):
+        for item in self._items:
             item.setVisible(False)
 
     @property
