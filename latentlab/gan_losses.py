@@ -29,6 +29,12 @@ class GanLossKind:
     # The range of D's score of an image (realness): a probability, or None for a critic's
     # score of no fixed range (the map then colours over the range its points span).
     score_range: tuple[float, float] | None = (0.0, 1.0)
+    # λ of a gradient penalty on the critic at points between real and fake images (0: none;
+    # Gulrajani et al. 2017). A penalised critic has no batch norm: the penalty is per image.
+    gradient_penalty: float = 0.0
+    batch_norm: bool = True  # in the discriminator (DCGAN's) or not (a WGAN-GP critic's)
+    betas: tuple[float, float] = (0.5, 0.999)  # Adam's, for both networks (DCGAN's default)
+    learning_rate: float | None = None  # None: the model kind's (2e-4 for a DCGAN)
 
     @property
     def score_name(self) -> str:
@@ -62,5 +68,23 @@ GAN_LOSSES.add(
         discriminator=f"{FUNCTIONS}:binary_discriminator",
         generator=f"{FUNCTIONS}:minimax_generator",
         saturates_when_d_wins=True,
+    )
+)
+GAN_LOSSES.add(
+    GanLossKind(
+        "wgan-gp",
+        "WGAN-GP",
+        "WGAN-GP: a critic estimates the Wasserstein distance between real and generated "
+        "images, kept 1-Lipschitz by a gradient penalty (λ = 10), 5 critic steps per generator "
+        "step, Adam(0, 0.9), no batch norm in the critic (Gulrajani et al. 2017).",
+        discriminator=f"{FUNCTIONS}:wasserstein_critic",
+        generator=f"{FUNCTIONS}:wasserstein_generator",
+        critic=True,
+        critic_steps=5,
+        score_range=None,
+        gradient_penalty=10.0,
+        batch_norm=False,
+        betas=(0.0, 0.9),
+        learning_rate=1e-4,
     )
 )

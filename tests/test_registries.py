@@ -62,7 +62,7 @@ def test_a_registered_loss_is_offered_by_the_dialog_and_the_cli(qtbot, toy_loss)
     dialog = TrainingDialog()
     qtbot.addWidget(dialog)
     offered = [dialog.gan_loss_combo.itemData(i) for i in range(dialog.gan_loss_combo.count())]
-    assert offered == ["non-saturating", "minimax", "least-squares"]
+    assert offered == ["non-saturating", "minimax", "wgan-gp", "least-squares"]
     assert "a toy loss registered by a test" in dialog.gan_loss_combo.toolTip()
     args = build_parser().parse_args(["train", "--model", "dcgan", "--gan-loss", "least-squares"])
     assert args.gan_loss == "least-squares"

@@ -15,6 +15,7 @@ from torch import nn
 from latentlab.config import ModelConfig
 from latentlab.gan_losses import GAN_LOSSES
 from latentlab.models.base import ImageShape, LatentModel, downsampling_plan
+from latentlab.models.gan_loss_functions import gradient_penalty
 
 
 def _channels_per_level(base_channels: int, levels: int) -> list[int]:
@@ -56,9 +57,10 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """Images B×C×H×W in [-1, 1] -> one logit per image (B,)."""
+    """Images B×C×H×W in [-1, 1] -> one logit (a critic: one score) per image (B,).
+    ``batch_norm=False`` for a critic with a gradient penalty, which is per image."""
 
-    def __init__(self, image_shape: ImageShape, base_channels: int) -> None:
+    def __init__(self, image_shape: ImageShape, base_channels: int, batch_norm: bool = True):
         super().__init__()
         c, h, w = image_shape
         plan = downsampling_plan(h, w)
@@ -70,7 +72,7 @@ class Discriminator(nn.Module):
         in_ch = c
         for level in range(levels):  # each halves H and W
             layers.append(nn.Conv2d(in_ch, channels[level], 4, 2, 1, bias=False))
-            if level > 0:  # DCGAN: no batch norm on the discriminator's input layer
+            if level > 0 and batch_norm:  # DCGAN: none on the discriminator's input layer
                 layers.append(nn.BatchNorm2d(channels[level]))
             layers.append(nn.LeakyReLU(0.2, True))
             in_ch = channels[level]
@@ -96,6 +98,7 @@ class DiscriminatorLosses:
     total: torch.Tensor
     real_score: torch.Tensor  # mean D(x): the probability given to real images (a critic: score)
     fake_score: torch.Tensor  # mean D(G(z))
+    penalty: torch.Tensor | None = None  # the gradient penalty (before λ), if the loss has one
 
 
 class DCGAN(LatentModel):
@@ -106,9 +109,11 @@ class DCGAN(LatentModel):
     def __init__(self, config: ModelConfig, image_shape: ImageShape) -> None:
         super().__init__(config, image_shape)
         self.generator = Generator(self.image_shape, config.base_channels, config.latent_dim)
-        self.discriminator = Discriminator(self.image_shape, config.base_channels)
-        self.apply(_dcgan_init)
         self.loss = GAN_LOSSES.get(config.gan_loss)
+        self.discriminator = Discriminator(
+            self.image_shape, config.base_channels, batch_norm=self.loss.batch_norm
+        )
+        self.apply(_dcgan_init)
         self._d_loss, self._g_loss = self.loss.discriminator_loss(), self.loss.generator_loss()
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
@@ -126,12 +131,18 @@ class DCGAN(LatentModel):
     def discriminator_losses(self, real: torch.Tensor, fake: torch.Tensor) -> DiscriminatorLosses:
         """The discriminator's loss (``config.gan_loss``'s, see latentlab.gan_losses) on
         images in [0, 1]; fake must be detached."""
-        real_out = self.discriminator(real * 2 - 1)
-        fake_out = self.discriminator(fake * 2 - 1)
+        real_in, fake_in = real * 2 - 1, fake * 2 - 1
+        real_out = self.discriminator(real_in)
+        fake_out = self.discriminator(fake_in)
+        total, penalty = self._d_loss(real_out, fake_out), None
+        if self.loss.gradient_penalty > 0:
+            penalty = gradient_penalty(self.discriminator, real_in, fake_in)
+            total = total + self.loss.gradient_penalty * penalty
         return DiscriminatorLosses(
-            total=self._d_loss(real_out, fake_out),
+            total=total,
             real_score=self._score(real_out).mean(),
             fake_score=self._score(fake_out).mean(),
+            penalty=penalty,
         )
 
     def generator_loss(self, fake: torch.Tensor) -> torch.Tensor:

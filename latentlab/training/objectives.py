@@ -156,9 +156,13 @@ class AutoencoderObjective:
 
 
 class GANObjective:
-    """Alternating Adam updates of discriminator and generator (DCGAN: lr 2e-4, β1 = 0.5)."""
+    """Alternating Adam updates of discriminator and generator (DCGAN: lr 2e-4, β1 = 0.5; the
+    loss may bring its own, as WGAN-GP does). A critic's curves are its loss, the
+    Wasserstein estimate E[f(x)] − E[f(G(z))] and the gradient penalty, not D's
+    probabilities."""
 
-    loss_names = ("discriminator", "generator", "D(x)", "D(G(z))")
+    SCORES = ("D(x)", "D(G(z))")
+    CRITIC_SCORES = ("Wasserstein estimate", "gradient penalty")
 
     def __init__(
         self,
@@ -170,10 +174,13 @@ class GANObjective:
     ) -> None:
         self.model = model
         self._autocast = _Autocast(device, autocast_to)
-        lr = train.learning_rate or MODEL_KINDS.get(model.kind).learning_rate
+        loss = model.loss
+        lr = train.learning_rate or loss.learning_rate or MODEL_KINDS.get(model.kind).learning_rate
         self.learning_rate = LearningRate(lr, train)
-        self.d_optimizer = _adam(model.discriminator.parameters(), lr, device, betas=(0.5, 0.999))
-        self.g_optimizer = _adam(model.generator.parameters(), lr, device, betas=(0.5, 0.999))
+        self.d_optimizer = _adam(model.discriminator.parameters(), lr, device, betas=loss.betas)
+        self.g_optimizer = _adam(model.generator.parameters(), lr, device, betas=loss.betas)
+        scores = self.CRITIC_SCORES if loss.critic else self.SCORES
+        self.loss_names = ("critic" if loss.critic else "discriminator", "generator", *scores)
         self._d_losses = _maybe_compile(model.discriminator_losses, compile_losses)
         self._g_loss = _maybe_compile(model.generator_loss, compile_losses)
 
@@ -194,12 +201,14 @@ class GANObjective:
         self.g_optimizer.zero_grad(set_to_none=True)
         g.backward()
         self.g_optimizer.step()
-        return {
-            "discriminator": d.total.detach(),
-            "generator": g.detach(),
-            "D(x)": d.real_score.detach(),
-            "D(G(z))": d.fake_score.detach(),
-        }
+        losses = {self.loss_names[0]: d.total.detach(), "generator": g.detach()}
+        if self.model.loss.critic:
+            losses["Wasserstein estimate"] = (d.real_score - d.fake_score).detach()
+            penalty = d.penalty if d.penalty is not None else torch.zeros_like(d.total)
+            losses["gradient penalty"] = penalty.detach()
+        else:
+            losses["D(x)"], losses["D(G(z))"] = d.real_score.detach(), d.fake_score.detach()
+        return losses
 
     def optimizer_states(self) -> dict[str, dict[str, Any]]:
         return {
