@@ -190,22 +190,23 @@ def random_places(window: Any, count: int, seed: int, margin: float = 0.05) -> n
 # -- checkpoints ----------------------------------------------------------------------------
 
 
-def train_digits_checkpoint(out_dir: Path, epochs: int = 20) -> Path:
-    """A conv VAE (latent 8) trained on the built-in digits, saved in ``out_dir``."""
+def train_digits_checkpoint(out_dir: Path, epochs: int = 20, kind: str = "vae") -> Path:
+    """A conv VAE (or another ``kind``; latent 8) trained on the built-in digits, saved in
+    ``out_dir``."""
     from latentlab.config import ModelConfig, TrainConfig
     from latentlab.data import load_dataset
     from latentlab.training import DatasetInfo, Trainer
 
     digits = load_dataset("digits")
     trainer = Trainer(
-        ModelConfig(kind="vae", latent_dim=8),
+        ModelConfig(kind=kind, latent_dim=8),
         TrainConfig(epochs=epochs, batch_size=32),
         digits,
         dataset_info=DatasetInfo(name="digits", class_names=digits.class_names, spec="digits"),
     )
     for _ in trainer.run():
         pass
-    return trainer.save(Path(out_dir) / f"digits-vae-e{epochs}.safetensors")
+    return trainer.save(Path(out_dir) / f"digits-{kind}-e{epochs}.safetensors")
 
 
 def mnist_missing_reason(data_root: Path) -> str | None:
@@ -235,10 +236,15 @@ def skipped_without_mnist(report: dict, data_root: Path, out: Path) -> bool:
 
 
 def train_mnist_checkpoint(
-    out_dir: Path, data_root: Path, epochs: int = 1, max_steps: int | None = None
+    out_dir: Path,
+    data_root: Path,
+    epochs: int = 1,
+    max_steps: int | None = None,
+    kind: str = "vae",
 ) -> Path:
-    """A conv VAE (latent 16) trained on MNIST from ``data_root`` (never downloads);
-    ``max_steps`` stops early (a stopped run still saves a usable model)."""
+    """A conv VAE (or another ``kind`` of autoencoder; latent 16) trained on MNIST from
+    ``data_root`` (never downloads); ``max_steps`` stops early (a stopped run still saves a
+    usable model)."""
     from latentlab.config import ModelConfig, TrainConfig
     from latentlab.data import load_dataset
     from latentlab.training import DatasetInfo, StepProgress, Trainer, TrainingControl
@@ -246,7 +252,7 @@ def train_mnist_checkpoint(
     mnist = load_dataset("mnist", data_root=data_root, download=False)
     control = TrainingControl()
     trainer = Trainer(
-        ModelConfig(kind="vae", latent_dim=16),
+        ModelConfig(kind=kind, latent_dim=16),
         TrainConfig(epochs=epochs, batch_size=128),
         mnist,
         dataset_info=DatasetInfo(
@@ -259,7 +265,7 @@ def train_mnist_checkpoint(
         if stepped and max_steps is not None and record.step >= max_steps:
             control.stop()
     suffix = f"s{trainer.global_step}" if max_steps is not None else f"e{epochs}"
-    return trainer.save(Path(out_dir) / f"mnist-vae-{suffix}.safetensors")
+    return trainer.save(Path(out_dir) / f"mnist-{kind}-{suffix}.safetensors")
 
 
 # -- numbers ----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ ARCHITECTURES: tuple[str, ...] = ("conv", "mlp")
 MAP_SPACES: tuple[str, ...] = ("latent", "features")
 LEARNING_RATE_SCHEDULES: tuple[str, ...] = ("constant", "cosine")
 MIN_LATENT_DIM, MAX_LATENT_DIM = 2, 512
+MAX_CLASSES = 1000
 
 
 class ConfigError(ValueError):
@@ -47,6 +48,9 @@ class ModelConfig:
     beta: float = 1.0  # weight of the KL term once annealing is over (VAE only)
     kl_anneal_epochs: int = 0  # epochs over which the KL weight ramps from 0 to beta
     gan_loss: GanLoss = "non-saturating"
+    # Classes a conditional model decodes (its label vector's length); 0 for the others.
+    # Training sets it from the dataset's class names.
+    classes: int = 0
 
     def __post_init__(self) -> None:
         _check_choice("kind", self.kind, MODEL_KINDS.names())
@@ -61,6 +65,8 @@ class ModelConfig:
         _check_positive("base_channels", self.base_channels)
         if self.beta < 0:
             raise ConfigError(f"beta must be >= 0, got {self.beta}")
+        if not (self.classes == 0 or 2 <= self.classes <= MAX_CLASSES):
+            raise ConfigError(f"classes must be 0 or 2 to {MAX_CLASSES}, got {self.classes}")
         if self.kl_anneal_epochs < 0:
             raise ConfigError(f"kl_anneal_epochs must be >= 0, got {self.kl_anneal_epochs}")
         architectures = MODEL_KINDS.get(self.kind).architectures

@@ -28,6 +28,7 @@ class ModelKind:
     has_encoder: bool  # maps the dataset's images (else samples of its prior)
     variational: bool = False  # a KL term: β and KL annealing apply
     adversarial: bool = False  # trained against a discriminator: a GAN loss applies
+    conditional: bool = False  # decodes a label vector beside z: needs a labelled dataset
     architectures: tuple[str, ...] = ("conv", "mlp")
     learning_rate: float = 1e-3  # Adam's, unless the user sets one
 
@@ -66,6 +67,49 @@ MODEL_KINDS.add(
         "DCGAN",
         "DCGAN: sharp samples, no encoder (Radford et al. 2016).",
         model=f"{MODELS}.dcgan:DCGAN",
+        objective=f"{OBJECTIVES}:GANObjective",
+        has_encoder=False,
+        adversarial=True,
+        architectures=("conv",),
+        learning_rate=2e-4,
+    )
+)
+MODEL_KINDS.add(
+    ModelKind(
+        "cvae",
+        "Conditional VAE",
+        "Conditional VAE: the label goes in beside z, so z keeps the style; decode any style as "
+        "any class (needs labels).",
+        model=f"{MODELS}.autoencoder:ConditionalVAE",
+        objective=f"{OBJECTIVES}:AutoencoderObjective",
+        has_encoder=True,
+        variational=True,
+        conditional=True,
+        architectures=("conv",),
+    )
+)
+MODEL_KINDS.add(
+    ModelKind(
+        "cdcgan",
+        "Conditional DCGAN",
+        "Conditional DCGAN: generator and discriminator see the label; ask for a class "
+        "(Mirza & Osindero 2014; needs labels).",
+        model=f"{MODELS}.conditional_dcgan:ConditionalDCGAN",
+        objective=f"{OBJECTIVES}:GANObjective",
+        has_encoder=False,
+        adversarial=True,
+        conditional=True,
+        architectures=("conv",),
+        learning_rate=2e-4,
+    )
+)
+MODEL_KINDS.add(
+    ModelKind(
+        "stylegan",
+        "Style GAN",
+        "Style GAN: z enters at every resolution, so coarse and fine styles can come from "
+        "different latents (after Karras et al. 2019; small).",
+        model=f"{MODELS}.style_generator:StyleGAN",
         objective=f"{OBJECTIVES}:GANObjective",
         has_encoder=False,
         adversarial=True,

@@ -39,7 +39,7 @@ def saved_model(tmp_path, kind="vae", name="model.safetensors"):
     return model, path
 
 
-@pytest.mark.parametrize("kind", ["ae", "vae", "dcgan"])
+@pytest.mark.parametrize("kind", ["ae", "vae", "dcgan", "stylegan"])
 def test_round_trip_gives_identical_decodes(tmp_path, kind):
     model, path = saved_model(tmp_path, kind)
     loaded = load_checkpoint(path)
@@ -111,17 +111,37 @@ def test_plain_safetensors_without_our_metadata_is_refused(tmp_path):
 
 def test_a_newer_format_version_is_refused_with_upgrade_advice(tmp_path):
     _, path = saved_model(tmp_path)
+    rewrite_metadata(path, lambda meta: meta.update(format_version=FORMAT_VERSION + 1))
+    with pytest.raises(CheckpointError, match="newer LatentLab"):
+        load_checkpoint(path)
+
+
+def rewrite_metadata(path, change) -> None:
+    """Apply ``change`` to the file's LatentLab metadata (a dict), in place."""
     data = path.read_bytes()
     (n,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8 : 8 + n])
     meta = json.loads(header["__metadata__"]["latentlab"])
-    meta["format_version"] = FORMAT_VERSION + 1
+    change(meta)
     header["__metadata__"]["latentlab"] = json.dumps(meta)
     new_header = json.dumps(header).encode()
     new_header += b" " * (-len(new_header) % 8)
     path.write_bytes(struct.pack("<Q", len(new_header)) + new_header + data[8 + n :])
-    with pytest.raises(CheckpointError, match="newer LatentLab"):
-        load_checkpoint(path)
+
+
+@pytest.mark.parametrize("kind", ["vae", "dcgan"])
+def test_a_checkpoint_from_before_conditional_models_opens_unchanged(tmp_path, kind):
+    model, path = saved_model(tmp_path, kind)
+
+    def as_written_before(meta):
+        del meta["model"]["config"]["classes"]  # the setting older files do not have
+
+    rewrite_metadata(path, as_written_before)
+    loaded = load_checkpoint(path)
+    assert loaded.model_config.classes == 0 and not loaded.model.conditional
+    z = torch.randn(5, 6)
+    with torch.inference_mode():
+        assert torch.equal(model.decode(z), loaded.model.decode(z))
 
 
 def test_weights_that_do_not_fit_the_model_are_refused(tmp_path):

@@ -114,7 +114,7 @@ def test_invalid_configs_are_refused_with_a_message(settings, message):
 
 
 def test_registry_lists_the_kinds_and_refuses_tiny_images():
-    assert set(registered_kinds()) == {"ae", "vae", "dcgan"}
+    assert set(registered_kinds()) == {"ae", "vae", "dcgan", "cvae", "cdcgan", "stylegan"}
     with pytest.raises(ValueError, match="8×8"):
         build_model(ModelConfig(), (1, 4, 4))
 

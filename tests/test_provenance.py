@@ -251,3 +251,15 @@ def test_file_sha256_matches_hashlib(tmp_path):
     path.write_bytes(data)
     assert file_sha256(path, chunk_size=1000) == hashlib.sha256(data).hexdigest()
     assert file_sha256(path) == hashlib.sha256(data).hexdigest()
+
+
+def test_a_conditional_latent_keeps_its_label_vector():
+    label = np.array([0.0, 0.25, 0.75])
+    original = Provenance(latent=awkward_latent(4), model_sha256=SHA, label=label)
+    back = Provenance.from_json(original.to_json())
+    assert back == original and np.array_equal(back.label, label)
+    assert back != Provenance(latent=awkward_latent(4), model_sha256=SHA)
+    unconditional = Provenance.from_json(Provenance(latent=awkward_latent(4)).to_json())
+    assert unconditional.label is None
+    with pytest.raises(ProvenanceError, match="label"):
+        Provenance(latent=awkward_latent(4), label=np.ones((2, 2)))

@@ -197,7 +197,7 @@ def test_a_registered_model_kind_is_offered_built_and_trained(qtbot, tiny_images
     dialog = TrainingDialog()
     qtbot.addWidget(dialog)
     kinds = [dialog.kind_combo.itemData(i) for i in range(dialog.kind_combo.count())]
-    assert kinds == ["vae", "ae", "dcgan", "mlp-ae"]
+    assert kinds == ["vae", "ae", "dcgan", "cvae", "cdcgan", "stylegan", "mlp-ae"]
     dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("mlp-ae"))
     assert dialog.arch_combo.currentData() == "mlp"  # the only architecture it has
     assert not dialog.beta_spin.isEnabled() and not dialog.gan_loss_combo.isEnabled()

@@ -30,3 +30,17 @@ def train_digits_gan(digits, epochs: int = 1) -> Trainer:
     for _ in trainer.run():
         pass
     return trainer
+
+
+def train_digits(digits, kind: str, epochs: int, *, batch_size: int = 32, **model) -> Trainer:
+    """A model of ``kind`` (and ``model``'s settings) trained on the built-in digits, told
+    their class names; returns the finished trainer."""
+    trainer = Trainer(
+        ModelConfig(kind=kind, **model),
+        TrainConfig(epochs=epochs, batch_size=batch_size),
+        digits,
+        dataset_info=DatasetInfo(name="digits", class_names=digits.class_names, spec="digits"),
+    )
+    for _ in trainer.run():
+        pass
+    return trainer

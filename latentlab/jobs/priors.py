@@ -41,6 +41,8 @@ def training_codes(model: Any, dataset: Any, should_stop=lambda: False) -> Itera
     stopped."""
     import torch
 
+    from latentlab.models.conditional import encode_given
+
     train = dataset.split("train")
     codes = []
     with torch.inference_mode():
@@ -48,7 +50,8 @@ def training_codes(model: Any, dataset: Any, should_stop=lambda: False) -> Itera
             if should_stop():
                 return None
             x = train.images[start : start + ENCODE_BATCH].float().div_(255).to(model.device)
-            codes.append(model.encode(x).float().cpu())
+            labels = None if train.labels is None else train.labels[start : start + ENCODE_BATCH]
+            codes.append(encode_given(model, x, labels).float().cpu())
             yield CodesProgress(min(start + ENCODE_BATCH, len(train)), len(train))
     return torch.cat(codes), train.labels
 

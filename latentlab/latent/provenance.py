@@ -55,6 +55,8 @@ class Provenance:
     model_name: str = ""
     recipe: Recipe = NO_RECIPE
     frames: np.ndarray | None = None
+    # The label vector a conditional model decoded the latent as (one weight per class).
+    label: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         latent = _frozen_float64(self.latent, "latent")
@@ -68,6 +70,11 @@ class Provenance:
                     f"frames must be F×{latent.size} like the latent, got shape {frames.shape}"
                 )
             object.__setattr__(self, "frames", frames)
+        if self.label is not None:
+            label = _frozen_float64(self.label, "label")
+            if label.ndim != 1 or label.size < 2:
+                raise ProvenanceError(f"a label must be a vector of classes, got {label.shape}")
+            object.__setattr__(self, "label", label)
         if not isinstance(self.model_sha256, str) or not isinstance(self.model_name, str):
             raise ProvenanceError("model_sha256 and model_name must be strings")
         if not isinstance(self.recipe, Recipe):
@@ -76,17 +83,13 @@ class Provenance:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Provenance):
             return NotImplemented
-        same_frames = (self.frames is None and other.frames is None) or (
-            self.frames is not None
-            and other.frames is not None
-            and np.array_equal(self.frames, other.frames)
-        )
         return (
             np.array_equal(self.latent, other.latent)
-            and same_frames
+            and _same_optional(self.frames, other.frames)
             and self.model_sha256 == other.model_sha256
             and self.model_name == other.model_name
             and self.recipe == other.recipe
+            and _same_optional(self.label, other.label)
         )
 
     __hash__ = None  # type: ignore[assignment]  # holds arrays: equal but unhashable
@@ -101,6 +104,7 @@ class Provenance:
                 "model_name": self.model_name,
                 "recipe": self.recipe.to_json(),
                 "frames": None if self.frames is None else self.frames.tolist(),
+                "label": None if self.label is None else self.label.tolist(),
             }
             return json.dumps(payload, separators=(",", ":"), allow_nan=False)
         except (TypeError, ValueError) as error:
@@ -154,12 +158,16 @@ class Provenance:
             raise ProvenanceError("the LatentLab metadata is corrupt: model fields are not text")
         if not isinstance(recipe, dict):
             raise ProvenanceError("the LatentLab metadata is corrupt: 'recipe' is not an object")
+        label = payload.get("label")
+        if label is not None:
+            label = np.array(_number_list(label, "label", MAX_LATENT_SIZE), dtype=np.float64)
         return cls(
             latent=np.array(latent, dtype=np.float64),
             model_sha256=model_sha256,
             model_name=model_name,
             recipe=recipe_from_json(recipe),
             frames=None if frames is None else np.array(frames, dtype=np.float64),
+            label=label,
         )
 
 
@@ -263,6 +271,10 @@ def check_compatible(provenance: Provenance, latent_dim: int, model_sha256: str)
             "so decoding it may look different"
         )
     return f"made with another model ({origin}); decoding it with this one may look different"
+
+
+def _same_optional(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and np.array_equal(a, b))
 
 
 def _frozen_float64(values: Any, name: str) -> np.ndarray:

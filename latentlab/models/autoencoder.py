@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -10,6 +11,7 @@ from torch import nn
 
 from latentlab.config import ModelConfig
 from latentlab.models.base import ImageShape, LatentModel
+from latentlab.models.conditional import ConditionalLabels
 from latentlab.models.conv_nets import ConvDecoder, ConvEncoder
 from latentlab.models.mlp_nets import MlpDecoder, MlpEncoder
 
@@ -97,15 +99,76 @@ class VariationalAutoencoder(Autoencoder):
         return self.posterior(x)[0]
 
     def losses(self, x: torch.Tensor, kl_weight: float | torch.Tensor) -> AutoencoderLosses:
-        """Negative β-ELBO: reconstruction + kl_weight · KL(q(z|x) ‖ N(0, I)).
-
-        Kingma & Welling (2014), "Auto-Encoding Variational Bayes", eq. 10 and appendix B; the
-        reparameterisation z = μ + σ·ε keeps the sample differentiable.
-        """
+        """Negative β-ELBO: reconstruction + kl_weight · KL(q(z|x) ‖ N(0, I))."""
         mean, log_var = self.posterior(x)
-        z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
-        reconstruction = bernoulli_reconstruction_loss(self.decode_logits(z), x)
-        kl = -0.5 * torch.sum(1 + log_var - mean.pow(2) - log_var.exp()) / x.shape[0]
-        return AutoencoderLosses(
-            reconstruction=reconstruction, kl=kl, total=reconstruction + kl_weight * kl
+        return negative_elbo(mean, log_var, self.decode_logits, x, kl_weight)
+
+
+def negative_elbo(
+    mean: torch.Tensor,
+    log_var: torch.Tensor,
+    decode_logits: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    kl_weight: float | torch.Tensor,
+) -> AutoencoderLosses:
+    """Reconstruction of x from z ~ q(z|x) = N(mean, exp(log_var)) + kl_weight · KL(q ‖ N(0, I)).
+
+    Kingma & Welling (2014), "Auto-Encoding Variational Bayes", eq. 10 and appendix B; the
+    reparameterisation z = μ + σ·ε keeps the sample differentiable.
+    """
+    z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
+    reconstruction = bernoulli_reconstruction_loss(decode_logits(z), x)
+    kl = -0.5 * torch.sum(1 + log_var - mean.pow(2) - log_var.exp()) / x.shape[0]
+    return AutoencoderLosses(
+        reconstruction=reconstruction, kl=kl, total=reconstruction + kl_weight * kl
+    )
+
+
+class ConditionalVAE(ConditionalLabels, VariationalAutoencoder):
+    """A conditional VAE (Sohn, Lee & Yan 2015; Kingma et al. 2014's M2 with known labels):
+    the label vector enters the encoder, as one constant image plane per class beside the
+    pixels, and the decoder, beside z and again as planes beside the input of every
+    transposed convolution. z is left to carry what the label does not: the style.
+    """
+
+    def __init__(self, config: ModelConfig, image_shape: ImageShape) -> None:
+        LatentModel.__init__(self, config, image_shape)
+        self.check_classes()
+        c, h, w = self.image_shape
+        self.encoder = ConvEncoder(
+            (c + self.n_classes, h, w), config.base_channels, 2 * self.latent_dim
         )
+        self.decoder = ConvDecoder(
+            self.image_shape,
+            config.base_channels,
+            self.latent_dim + self.n_classes,
+            label_channels=self.n_classes,
+        )
+
+    def posterior(self, x: torch.Tensor, labels=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """q(z|x, y) as (mean, log-variance); no labels: told nothing (1/classes each)."""
+        y = self.labels_for(labels, x.shape[0], x.device, unknown="uniform")
+        planes = y[:, :, None, None].expand(-1, -1, *x.shape[2:])  # B×classes×H×W
+        mean, log_var = self.encoder(torch.cat([x, planes.to(x.dtype)], 1)).chunk(2, dim=1)
+        return mean, log_var
+
+    def encode(self, x: torch.Tensor, labels=None) -> torch.Tensor:
+        return self.posterior(x, labels)[0]
+
+    def decode_logits(self, z: torch.Tensor, labels=None) -> torch.Tensor:
+        y = self.labels_for(labels, z.shape[0], z.device).to(z.dtype)
+        return self.decoder(torch.cat([z, y], 1), y)
+
+    def decode(self, z: torch.Tensor, labels=None) -> torch.Tensor:
+        return torch.sigmoid(self.decode_logits(z, labels))
+
+    def reconstruct(self, x: torch.Tensor, labels=None) -> torch.Tensor:
+        return self.decode(self.encode(x, labels), labels)
+
+    def losses(
+        self, x: torch.Tensor, kl_weight: float | torch.Tensor, labels=None
+    ) -> AutoencoderLosses:
+        """The negative β-ELBO of x given its labels."""
+        y = self.labels_for(labels, x.shape[0], x.device)
+        mean, log_var = self.posterior(x, y)
+        return negative_elbo(mean, log_var, lambda z: self.decode_logits(z, y), x, kl_weight)

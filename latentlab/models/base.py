@@ -26,6 +26,7 @@ class LatentModel(nn.Module, ABC):
     """
 
     has_encoder: ClassVar[bool]
+    conditional: ClassVar[bool] = False  # decodes a label vector beside z (models.conditional)
 
     def __init__(self, config: ModelConfig, image_shape: ImageShape) -> None:
         super().__init__()

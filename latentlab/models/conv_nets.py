@@ -47,10 +47,18 @@ class ConvEncoder(nn.Module):
 
 
 class ConvDecoder(nn.Module):
-    """Latents B×latent_dim -> logits B×C×H×W (the mirror image of ``ConvEncoder``)."""
+    """Latents B×latent_dim -> logits B×C×H×W (the mirror image of ``ConvEncoder``).
 
-    def __init__(self, image_shape: ImageShape, base_channels: int, latent_dim: int) -> None:
+    ``label_channels`` > 0 (a conditional decoder): ``forward(z, labels)`` also puts the label
+    vector B×label_channels beside the input of every (transposed) convolution, as constant
+    planes, so the label reaches every resolution and not only the first projection."""
+
+    def __init__(
+        self, image_shape: ImageShape, base_channels: int, latent_dim: int, label_channels: int = 0
+    ) -> None:
         super().__init__()
+        self.label_channels = label_channels
+        extra = label_channels
         c, h, w = image_shape
         plan = downsampling_plan(h, w)
         levels = len(plan) - 1
@@ -62,13 +70,20 @@ class ConvDecoder(nn.Module):
         next_ups: list[int | None] = [*ups[1:], None] if ups else []
         for in_ch, out_ch in zip(ups, next_ups, strict=True):
             if out_ch is None:  # last level: straight to image channels (logits)
-                layers.append(nn.ConvTranspose2d(in_ch, c, 4, 2, 1))  # doubles H and W
+                layers.append(nn.ConvTranspose2d(in_ch + extra, c, 4, 2, 1))  # doubles H and W
             else:
-                layers += [nn.ConvTranspose2d(in_ch, out_ch, 4, 2, 1), nn.ReLU()]
+                layers += [nn.ConvTranspose2d(in_ch + extra, out_ch, 4, 2, 1), nn.ReLU()]
         if levels == 0:
-            layers.append(nn.Conv2d(channels[0], c, 3, 1, 1))
+            layers.append(nn.Conv2d(channels[0] + extra, c, 3, 1, 1))
         self.upsample = nn.Sequential(*layers)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         x = self.project(z).view(-1, *self.start_shape)  # B×latent -> B×ch×h×w
-        return self.upsample(x)
+        if not self.label_channels:
+            return self.upsample(x)
+        for layer in self.upsample:
+            if isinstance(layer, nn.Conv2d | nn.ConvTranspose2d):
+                planes = labels[:, :, None, None].expand(-1, -1, *x.shape[2:]).to(x.dtype)
+                x = torch.cat([x, planes], 1)  # B×(ch + labels)×h×w
+            x = layer(x)
+        return x

@@ -83,7 +83,7 @@ class Discriminator(nn.Module):
         return self.net(x).flatten()  # B×1×1×1 -> B
 
 
-def _dcgan_init(module: nn.Module) -> None:
+def init_dcgan_weights(module: nn.Module) -> None:
     if isinstance(module, nn.Conv2d | nn.ConvTranspose2d):
         nn.init.normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
@@ -109,11 +109,14 @@ class DCGAN(LatentModel):
     def __init__(self, config: ModelConfig, image_shape: ImageShape) -> None:
         super().__init__(config, image_shape)
         self.generator = Generator(self.image_shape, config.base_channels, config.latent_dim)
-        self.loss = GAN_LOSSES.get(config.gan_loss)
+        self._set_loss(config.gan_loss)
         self.discriminator = Discriminator(
             self.image_shape, config.base_channels, batch_norm=self.loss.batch_norm
         )
-        self.apply(_dcgan_init)
+        self.apply(init_dcgan_weights)
+
+    def _set_loss(self, name: str) -> None:
+        self.loss = GAN_LOSSES.get(name)
         self._d_loss, self._g_loss = self.loss.discriminator_loss(), self.loss.generator_loss()
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
@@ -134,9 +137,17 @@ class DCGAN(LatentModel):
         real_in, fake_in = real * 2 - 1, fake * 2 - 1
         real_out = self.discriminator(real_in)
         fake_out = self.discriminator(fake_in)
-        total, penalty = self._d_loss(real_out, fake_out), None
+        penalty = None
         if self.loss.gradient_penalty > 0:
             penalty = gradient_penalty(self.discriminator, real_in, fake_in)
+        return self._discriminator_losses(real_out, fake_out, penalty)
+
+    def _discriminator_losses(
+        self, real_out: torch.Tensor, fake_out: torch.Tensor, penalty: torch.Tensor | None
+    ) -> DiscriminatorLosses:
+        """The loss on D's outputs for real and fake images, with λ·penalty when there is one."""
+        total = self._d_loss(real_out, fake_out)
+        if penalty is not None:
             total = total + self.loss.gradient_penalty * penalty
         return DiscriminatorLosses(
             total=total,

@@ -10,6 +10,7 @@ import torch
 
 from latentlab.data import ImageSet
 from latentlab.models import LatentModel
+from latentlab.models.conditional import decode_given, encode_given
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,9 @@ def encode_dataset(
     for start in range(0, len(index), batch_size):
         chunk = torch.from_numpy(index[start : start + batch_size])
         x = images.images[chunk].to(device).float().div_(255)
-        z = model.encode(x)
-        reconstruction = model.decode(z)
+        labels = None if images.labels is None else images.labels[chunk]
+        z = encode_given(model, x, labels)
+        reconstruction = decode_given(model, z, labels)
         errors.append((reconstruction - x).pow(2).flatten(1).mean(1).cpu())
         latents.append(z.float().cpu())
     picked = images.images[torch.from_numpy(index)]

@@ -25,6 +25,10 @@ class MapQuality:
     trust_points: int
     trust_neighbours: int
     round_trips: tuple[RoundTripError, ...] = ()
+    # Share of each point's 10 nearest map points of its class (None: no labels); and what
+    # points placed at random would give, to read it against.
+    class_purity: float | None = None
+    chance_purity: float | None = None
 
     def round_trip(self, method: str) -> RoundTripError | None:
         return next((r for r in self.round_trips if r.method == method), None)

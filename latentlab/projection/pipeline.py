@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.manifold import trustworthiness
 
 from latentlab.config import ProjectionConfig
+from latentlab.projection.class_purity import chance_purity, neighbour_class_purity
 from latentlab.projection.feature_space import FeatureSpaceProjection, unwrap
 from latentlab.projection.latent_cloud import Featurize, LatentCloud
 from latentlab.projection.latent_map import LatentMapData, MapQuality
@@ -132,7 +133,9 @@ def map_steps(
     neighbours = NeighbourInverse(xy[~held], latents[~held]).inverse(xy[held])
     round_trips.append(relative_error("neighbours", neighbours, latents[held], spread))
     # Neighbourhoods are judged in what was projected: latents, or image features.
-    quality = _quality(cloud.map_input(config.space), xy, round_trips, seed=config.seed)
+    quality = _quality(
+        cloud.map_input(config.space), xy, round_trips, labels=cloud.labels, seed=config.seed
+    )
     data = data.replace(quality=quality)
 
     # Linear maps have their exact inverse: a network would only compete with training for
@@ -165,11 +168,17 @@ def map_trustworthiness(
     return float(trustworthiness(latents[rows], xy[rows], n_neighbors=k)), len(rows)
 
 
-def _quality(latents, xy, round_trips, *, seed: int) -> MapQuality:
+def _quality(latents, xy, round_trips, *, labels, seed: int) -> MapQuality:
     trust, points = map_trustworthiness(latents, xy, seed=seed)
+    purity = chance = None
+    if labels is not None:
+        purity = neighbour_class_purity(xy, labels)
+        chance = None if purity is None else chance_purity(labels)
     return MapQuality(
         trustworthiness=trust,
         trust_points=points,
         trust_neighbours=TRUST_NEIGHBOURS,
         round_trips=tuple(round_trips),
+        class_purity=purity,
+        chance_purity=chance,
     )

@@ -79,6 +79,35 @@ class AttributeStripDecode(DecodePurpose):
     strengths: tuple[float, ...]
 
 
+@dataclass(frozen=True)
+class ClassRowDecode(DecodePurpose):
+    """A conditional model's "every class" row: the preview's latent decoded as each class."""
+
+    channel: ClassVar[str] = "class_row"
+
+
+@dataclass(frozen=True)
+class StyleMixDecode(DecodePurpose):
+    """The Style mixing panel's mix of A and B."""
+
+    channel: ClassVar[str] = "style_mix"
+
+
+@dataclass(frozen=True)
+class StyleCrossoverDecode(DecodePurpose):
+    """The Style mixing panel's crossovers: k coarsest levels from A, the rest from B."""
+
+    channel: ClassVar[str] = "style_crossovers"
+
+
+@dataclass(frozen=True)
+class StyleTraversalDecode(DecodePurpose):
+    """The Style mixing panel's traversal at one resolution, at each of ``values``."""
+
+    channel: ClassVar[str] = "style_traversal"
+    values: tuple[float, ...]
+
+
 # Served first when several channels wait: what the user is looking at right now. The rest
 # (attribute strips, backdrops, interpolation strips) follows in the order asked.
 INTERACTIVE_PURPOSES: tuple[type[DecodePurpose], ...] = (

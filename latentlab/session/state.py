@@ -46,6 +46,7 @@ class ExplorerState:
     inverse_changed = Signal(str)
     items_changed = Signal()
     prior_changed = Signal(object)  # PriorFile of the explored model, or None
+    condition_changed = Signal(object)  # the label vector a conditional model decodes as
     status_reported = Signal(str)  # a sentence for the status bar
 
     def __init__(self) -> None:
@@ -61,6 +62,9 @@ class ExplorerState:
         self.colour_mode = "label"
         self.inverse_method = "exact"
         self.prior: Any = None  # a diffusion prior over the model's codes (a PriorFile)
+        # What a conditional model decodes every latent as: one weight per class (None for
+        # the others). The Preview's class controls set it.
+        self.condition: np.ndarray | None = None
 
     # -- the model ----------------------------------------------------------------------
 
@@ -68,10 +72,14 @@ class ExplorerState:
     def latent_dim(self) -> int | None:
         return None if self.identity is None else self.identity.latent_dim
 
+    def switch_for(self, model: Any, dataset: Any) -> ModelSwitch:
+        """What ``switch_model(model, dataset)`` would decide, without doing it."""
+        return ModelSwitch(self.identity, ModelIdentity.of(model, dataset))
+
     def switch_model(self, model: Any, dataset: Any) -> ModelSwitch:
         """Explore ``model`` on ``dataset`` from now on (a new model, or new weights of the
         same run). Drops what the new model cannot use, then emits ``model_switched``."""
-        switch = ModelSwitch(self.identity, ModelIdentity.of(model, dataset))
+        switch = self.switch_for(model, dataset)
         self.model, self.dataset, self.identity = model, dataset, switch.after
         self.fingerprint.set_model(model)
         dropped_groups: list[str] = []
@@ -85,6 +93,7 @@ class ExplorerState:
             self.drop_map()  # its points are of another latent space or dataset
         if dropped_groups or dropped_latents:
             self.items_changed.emit()
+        self._condition_for(model)
         dropped_prior = self.prior is not None and self.prior_problem(self.prior) is not None
         if dropped_prior:
             self.set_prior(None)
@@ -97,6 +106,38 @@ class ExplorerState:
         if message:
             self.status_reported.emit(message)
         return switch
+
+    def _condition_for(self, model: Any) -> None:
+        """A conditional model keeps the label it decoded as when it has as many classes (new
+        weights of the same run), else starts as its first class; other models have none."""
+        count = getattr(model, "n_classes", 0) if getattr(model, "conditional", False) else 0
+        if count == 0:
+            condition = None
+        elif self.condition is not None and len(self.condition) == count:
+            condition = self.condition
+        else:
+            condition = np.eye(count, dtype=np.float32)[0]
+        if condition is not self.condition:
+            self.condition = condition
+            self.condition_changed.emit(condition)
+
+    def set_condition(self, label: np.ndarray) -> None:
+        """Decode as ``label`` from now on (a vector of one weight per class)."""
+        label = np.asarray(label, dtype=np.float32).reshape(-1)
+        if self.condition is None or label.shape != self.condition.shape:
+            raise ValueError("the explored model is not conditional on this many classes")
+        if not np.array_equal(label, self.condition):
+            self.condition = label
+            self.condition_changed.emit(label)
+
+    def decoding_model(self, labels: np.ndarray | None = None) -> Any:
+        """The explored model as its decoder should use it: a conditional one decodes as
+        ``labels`` (N×classes, one per latent) or else as the condition."""
+        if self.condition is None:
+            return self.model
+        from latentlab.models.conditional import Conditioned  # torch: only with such a model
+
+        return Conditioned(self.model, self.condition if labels is None else labels)
 
     def _drop_latents(self) -> bool:
         """Forget every latent of the old size; True if there was any."""

@@ -23,8 +23,11 @@ class Objective(Protocol):
     loss_names: tuple[str, ...]
     learning_rate: LearningRate  # its base is the run's rate (or the model's default)
 
-    def step(self, x: torch.Tensor, epoch_progress: float) -> dict[str, torch.Tensor]:
-        """Update the weights on a batch of images in [0, 1]; losses by name (detached)."""
+    def step(
+        self, x: torch.Tensor, epoch_progress: float, labels: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """Update the weights on a batch of images in [0, 1] (with their class indices, for a
+        conditional model); losses by name (detached)."""
         ...
 
     def optimizer_states(self) -> dict[str, dict[str, Any]]: ...
@@ -135,11 +138,13 @@ class AutoencoderObjective:
         # A tensor, not a float: a compiled graph would be re-traced for every new float value.
         self._kl_weight = torch.zeros((), device=device)
 
-    def step(self, x: torch.Tensor, epoch_progress: float) -> dict[str, torch.Tensor]:
+    def step(
+        self, x: torch.Tensor, epoch_progress: float, labels: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         self._kl_weight.fill_(self.model.config.kl_weight(epoch_progress))
         self.learning_rate.apply(epoch_progress, self.optimizer)
         with self._autocast():
-            losses = self._losses(x, self._kl_weight)
+            losses = self._losses(x, self._kl_weight, *_given(labels))
         self.optimizer.zero_grad(set_to_none=True)
         losses.total.backward()
         self.optimizer.step()
@@ -184,20 +189,23 @@ class GANObjective:
         self._d_losses = _maybe_compile(model.discriminator_losses, compile_losses)
         self._g_loss = _maybe_compile(model.generator_loss, compile_losses)
 
-    def step(self, x: torch.Tensor, epoch_progress: float) -> dict[str, torch.Tensor]:
+    def step(
+        self, x: torch.Tensor, epoch_progress: float, labels: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         self.learning_rate.apply(epoch_progress, self.d_optimizer, self.g_optimizer)
+        given = _given(labels)  # a conditional GAN draws its fakes with the real batch's labels
         # A critic's loss may want several discriminator updates per generator update (each on
         # new noise; the real batch is this step's).
         for _ in range(self.model.loss.critic_steps):
             z = torch.randn(x.shape[0], self.model.latent_dim, device=x.device)
             with self._autocast():
-                fake = self.model.decode(z)
-                d = self._d_losses(x, fake.detach())
+                fake = self.model.decode(z, *given)
+                d = self._d_losses(x, fake.detach(), *given)
             self.d_optimizer.zero_grad(set_to_none=True)
             d.total.backward()
             self.d_optimizer.step()
         with self._autocast():
-            g = self._g_loss(fake)
+            g = self._g_loss(fake, *given)
         self.g_optimizer.zero_grad(set_to_none=True)
         g.backward()
         self.g_optimizer.step()
@@ -227,6 +235,11 @@ _MACHINE_SPECIFIC = ("params", "fused", "foreach", "capturable", "differentiable
 # The rate comes from the run's TrainConfig (and its schedule), so that a run resumed with
 # another --lr (e.g. after a NaN stop) uses it: not from the file.
 _FROM_THE_RUN = ("lr", "initial_lr")
+
+
+def _given(labels: torch.Tensor | None) -> tuple[torch.Tensor, ...]:
+    """The labels argument of a conditional model's call, none for the others."""
+    return () if labels is None else (labels,)
 
 
 def _load_optimizer(optimizer: torch.optim.Optimizer, saved: dict[str, Any]) -> None:

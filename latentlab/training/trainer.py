@@ -18,6 +18,7 @@ import torch
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.data import ImageSet
 from latentlab.models import LatentModel, build_model
+from latentlab.models.conditional import reconstruct
 from latentlab.training.checkpoint import (
     Checkpoint,
     DatasetInfo,
@@ -25,6 +26,7 @@ from latentlab.training.checkpoint import (
     save_checkpoint,
     training_position,
 )
+from latentlab.training.conditioning import with_dataset_classes
 from latentlab.training.control import TrainingControl
 from latentlab.training.device import autocast_dtype, fits_on_device, pick_device
 from latentlab.training.grids import image_grid
@@ -60,6 +62,7 @@ class Trainer:
         control: TrainingControl | None = None,
         resume: Checkpoint | None = None,
     ) -> None:
+        model_config = with_dataset_classes(model_config, dataset)
         self.model_config = model_config
         self.train_config = train_config
         self.dataset = dataset
@@ -85,11 +88,18 @@ class Trainer:
         if fits_on_device(self._train_images.numel(), self.device):
             # uint8 on the device: 4× smaller than float; batches are converted there.
             self._train_images = self._train_images.to(self.device)
+        # A conditional model learns each image with its class.
+        self._train_labels = None
+        if self.model.conditional:
+            self._train_labels = train_split.labels.to(self._train_images.device)
         self.steps_per_epoch = steps_per_epoch(len(train_split), train_config.batch_size)
         self.total_steps = self.steps_per_epoch * train_config.epochs
 
         preview_source = dataset.split("test") if dataset.test_mask.any() else train_split
         self._preview_images = preview_source.images[: train_config.preview_count // 2]
+        self._preview_labels = None
+        if self.model.conditional:
+            self._preview_labels = preview_source.labels[: train_config.preview_count // 2]
         noise = torch.Generator().manual_seed(train_config.seed + 1)  # not the training RNG
         self._fixed_noise = torch.randn(
             train_config.preview_count, model_config.latent_dim, generator=noise
@@ -179,7 +189,11 @@ class Trainer:
                     # run draws what the uninterrupted one would have.
                     x = binarize_images(x)
                 progress = self.epoch + self.step_in_epoch / self.steps_per_epoch
-                losses = self.objective.step(x, progress)
+                if self._train_labels is None:  # an objective of a plugin may take no labels
+                    losses = self.objective.step(x, progress)
+                else:
+                    labels = self._train_labels.index_select(0, index)
+                    losses = self.objective.step(x, progress, labels)
                 for name, value in losses.items():
                     sums[name] = sums[name] + value if name in sums else value.clone()
                 steps_in_sums += 1
@@ -243,7 +257,7 @@ class Trainer:
             reconstructions = None
             if self.model.has_encoder and len(self._preview_images):
                 originals = self._preview_images.to(self.device).float().div_(255)
-                recon = self.model.decode(self.model.encode(originals))
+                recon = reconstruct(self.model, originals, self._preview_labels)
                 columns = math.ceil(math.sqrt(2 * len(originals)))
                 reconstructions = image_grid(_pair_rows(originals, recon, columns), columns)
         finally:

@@ -165,6 +165,11 @@ class Explorer(QObject):
         """Explore ``model`` (eval mode, read-only) on ``dataset`` (or prior samples if None).
         ``epoch`` marks a refresh during training: the map keeps its history and layout."""
         first = self.state.model is None
+        upcoming = self.state.switch_for(model, dataset)
+        if not (upcoming.keeps_latents and upcoming.keeps_groups):
+            # Requests made for the old model, dropped before the switch: the listeners of
+            # model_switched ask for the new model's decodes (the Style mixing panel's).
+            self.decoder.discard_pending()
         switch = self.state.switch_model(model, dataset)
         self._apply_switch(switch)
         if epoch is None or first or not switch.keeps_latents:
@@ -180,7 +185,6 @@ class Explorer(QObject):
         self.preview.set_has_encoder(switch.after.has_encoder)
         self.interpolation.set_enabled_for_model(True)
         if self.state.map_data is None:
-            self.decoder.discard_pending()  # requests made for the old model
             self.placer.forget_all()
             self.map.clear_marker()
             self.map.clear_path()
@@ -356,16 +360,23 @@ class Explorer(QObject):
                 f"size is {self.state.latent_dim}."
             )
 
-    def request_decode(self, purpose: DecodePurpose, latents: np.ndarray) -> None:
+    def request_decode(
+        self, purpose: DecodePurpose, latents: np.ndarray, labels: np.ndarray | None = None
+    ) -> None:
         """Decode ``latents`` for ``purpose`` with the explored model (results arrive through
-        ``decoder.decoded``); latents of another size are not decoded."""
-        self._decode(purpose, latents)
+        ``decoder.decoded``); latents of another size are not decoded. A conditional model
+        decodes them as ``labels`` (one label vector per latent), else as the condition."""
+        self._decode(purpose, latents, labels=labels)
 
     def _decode(
-        self, purpose: DecodePurpose, latents: np.ndarray | None, make_latents: Any = None
+        self,
+        purpose: DecodePurpose,
+        latents: np.ndarray | None,
+        make_latents: Any = None,
+        labels: np.ndarray | None = None,
     ) -> None:
         """Queue a decode with the explored model; latents of another size are dropped here."""
-        model = self.state.model
+        model = self.state.decoding_model(labels)
         if model is None or self._shut_down:
             return
         if latents is not None and not self.state.accepts(latents):
@@ -393,7 +404,11 @@ class Explorer(QObject):
         self.preview.show_hover(cloud.images[index], title)
         self.map.highlight_point(index)
         if self.state.identity.has_encoder:
-            self._decode(HoverDecode(index), cloud.latents[index])
+            # A conditional model reconstructs the point as its own class.
+            labels = None
+            if self.state.condition is not None and cloud.labels is not None:
+                labels = np.eye(len(self.state.condition), dtype=np.float32)[cloud.labels[[index]]]
+            self._decode(HoverDecode(index), cloud.latents[index], labels=labels)
 
     # -- backdrop -----------------------------------------------------------------------
 

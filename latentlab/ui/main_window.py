@@ -26,6 +26,7 @@ from latentlab.error_text import user_message
 from latentlab.session import ExplorerState
 from latentlab.training.bundled import BUNDLED_MODELS
 from latentlab.ui.background import start_job, wait_for_jobs
+from latentlab.ui.classes.class_controller import ClassController
 from latentlab.ui.compare.compare_controller import CompareController
 from latentlab.ui.compare.compare_sources import CompareSources
 from latentlab.ui.compare.compare_view import CompareView
@@ -44,6 +45,8 @@ from latentlab.ui.map.latent_map import LatentMap
 from latentlab.ui.map.projection_dock import ProjectionDock
 from latentlab.ui.metrics_dock import MetricsDock
 from latentlab.ui.preview_dock import PreviewDock
+from latentlab.ui.styles.style_mixing_controller import StyleMixingController
+from latentlab.ui.styles.style_mixing_dock import StyleMixingDock
 from latentlab.ui.training.training_controller import TrainingController
 from latentlab.ui.training.training_dock import TrainingDock
 from latentlab.ui.welcome_page import WelcomePage
@@ -107,7 +110,13 @@ class MainWindow(QMainWindow):
         self.arithmetic_dock = ArithmeticDock(self)
         self.traversal_dock = TraversalDock(self)
         self.diffusion_dock = DiffusionDock(self)
-        for dock in (self.arithmetic_dock, self.traversal_dock, self.diffusion_dock):
+        self.style_mixing_dock = StyleMixingDock(self)
+        for dock in (
+            self.arithmetic_dock,
+            self.traversal_dock,
+            self.diffusion_dock,
+            self.style_mixing_dock,
+        ):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             self.tabifyDockWidget(self.interpolation_dock, dock)
         self.interpolation_dock.raise_()
@@ -119,6 +128,8 @@ class MainWindow(QMainWindow):
         self.traversal = TraversalController(self.explorer, self.traversal_dock, self)
         self.latent_files = LatentFiles(self, self.explorer, self.workbench)
         self.diffusion = DiffusionController(self, self.explorer, self.diffusion_dock)
+        self.classes = ClassController(self.state, self.explorer, self.preview_dock.classes, self)
+        self.style_mixing = StyleMixingController(self.explorer, self.style_mixing_dock, self)
         self.training = TrainingController(self.training_dock, self)
         self.compare = CompareController(self.explorer, self.compare_view, self)
         self.compare_sources = CompareSources(self.compare, self)
@@ -487,6 +498,7 @@ class MainWindow(QMainWindow):
             lambda data: dock.set_model_options(
                 prior_samples=data.cloud.from_prior,
                 features_available=_labelled(self.explorer.dataset),
+                conditional=self.state.condition is not None,
             )
         )
         maps.progress.connect(dock.set_progress)
@@ -621,6 +633,7 @@ class MainWindow(QMainWindow):
             self.arithmetic_dock,
             self.traversal_dock,
             self.diffusion_dock,
+            self.style_mixing_dock,
         ):
             view.addAction(dock.toggleViewAction())
 

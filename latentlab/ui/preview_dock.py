@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latentlab.ui.classes.class_controls import ClassControls
 from latentlab.ui.widgets.elided_label import ElidedLabel
 from latentlab.ui.widgets.pixel_view import PixelView
 from latentlab.ui.widgets.scrolling import scrollable
@@ -60,6 +61,8 @@ class PreviewDock(QDockWidget):
         self.use_as_b.clicked.connect(lambda: self.use_as_keypoint_requested.emit(1))
         self.export.clicked.connect(self.export_requested)
         layout.addLayout(buttons)
+        self.classes = ClassControls()  # shown for conditional models
+        layout.addWidget(self.classes)
 
         hover = QGridLayout()
         # Elided too: a point's title names its class ("… · looks like person14").

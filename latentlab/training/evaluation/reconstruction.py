@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from latentlab.models import LatentModel
+from latentlab.models.conditional import reconstruct
 from latentlab.training.evaluation.images import _IMAGE_BATCH, _as_float
 from latentlab.training.evaluation.progress import PhaseMeter
 from latentlab.training.evaluation.records import EvaluationStopped, _Steps
@@ -34,7 +35,7 @@ def _reconstruction_errors(
             raise EvaluationStopped("The evaluation was stopped.")
         with torch.inference_mode():
             x = _as_float(grey[start : start + _IMAGE_BATCH], model.device)
-            recon = model.decode(model.encode(x)).float()
+            recon = reconstruct(model, x).float()
             errors.append((recon - x).pow(2).flatten(1).mean(1).double().cpu().numpy())
         yield meter.at(min(start + _IMAGE_BATCH, n))
     mse = np.concatenate(errors)

@@ -208,7 +208,7 @@ class CompareController(QObject):
         latent, inverse, linked = preview.latent[None], self._inverse_of_b(), self.link.linked
         self.decoder.request(
             CounterpartDecode(clicked),
-            self.state.model,
+            self.state.decoding_model(),
             None,
             make_latents=lambda: counterparts(
                 latent, map_a, map_b, inverse, linked=linked, places=places
@@ -226,7 +226,7 @@ class CompareController(QObject):
         method = _closed_form(self.explorer.interpolation.method())
         frame_in_a = self.state_a.keypoints.at(t)
         if frame_in_a is not None:
-            self.decoder.request(FrameOfADecode(t), self.state_a.model, frame_in_a[None])
+            self.decoder.request(FrameOfADecode(t), self.state_a.decoding_model(), frame_in_a[None])
         key = (keypoints, map_b, self._inverse_of_b(), self.link.linked)
         cache = self._counterpart_cache
 
@@ -237,7 +237,9 @@ class CompareController(QObject):
                 cache["key"] = key
             return interpolate_path(cache["latents"], t, method)[None]
 
-        self.decoder.request(FrameOfBDecode(t), self.state.model, None, make_latents=frame_in_b)
+        self.decoder.request(
+            FrameOfBDecode(t), self.state.decoding_model(), None, make_latents=frame_in_b
+        )
 
     # -- results ------------------------------------------------------------------------
 

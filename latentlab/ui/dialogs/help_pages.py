@@ -92,10 +92,15 @@ the interpolation keypoints, are names too).</li>
 are with a small diffusion model (a minute or two). <i>Sample with diffusion</i> draws new codes
 and their denoising paths on the map; drag <i>Denoising steps</i> to watch them form from noise.
 The Interpolation panel then offers <i>noise</i>: a path through the prior's noise.</li>
+<li><b>Conditional models and styles.</b> A conditional VAE or DCGAN shows a <i>Class</i> box in
+the Preview: decode the clicked style as any class, or mix two with the slider, and see the
+style as every class. A Style GAN's <i>Style mixing</i> panel takes each resolution's styles
+from A or B.</li>
 <li><b>Train your own.</b> <i>Train a VAE on MNIST</i> trains on the 10,000 digits that ship
 with LatentLab (the map appears after the first epoch and sharpens as training goes on);
 <i>New training…</i> chooses the dataset (built in, downloaded, a folder of images or an
-.npz), the model (VAE, autoencoder, DCGAN), β and KL annealing, and more.</li>
+.npz), the model (VAE, autoencoder, DCGAN, their conditional kinds, Style GAN), β and KL
+annealing, and more.</li>
 </ol>
 <p>Runs are saved in <code>{runs}</code> (one folder per run, with
 <code>checkpoint.safetensors</code>); <i>File › Open checkpoint…</i> opens them again, and so

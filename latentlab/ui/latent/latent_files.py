@@ -174,6 +174,9 @@ class LatentFiles(QObject):
             description=f"opened from {path.name} ({kind})",
             recipe=provenance.recipe,
         )
+        condition, label = self.explorer.state.condition, provenance.label
+        if label is not None and condition is not None and label.shape == condition.shape:
+            self.explorer.state.set_condition(label)  # decoded as it was, by this model
         self.explorer.show_latent(provenance.latent, f"{path.name} ({kind})", provenance.recipe)
         self.status_changed.emit(warning or f"Opened the latent in {path.name}")
         if warning:

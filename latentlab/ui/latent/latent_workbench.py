@@ -471,6 +471,7 @@ class LatentWorkbench(QObject):
             model_name=self.identity.name,
             recipe=recipe,
             frames=frames,
+            label=self.explorer.state.condition,  # what a conditional model decoded it as
         )
 
     def selection_for_export(self) -> dict | None:

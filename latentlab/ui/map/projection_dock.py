@@ -177,6 +177,14 @@ class ProjectionDock(QDockWidget):
             "are also its neighbours in latent space."
         )
         layout.addWidget(self.trust)
+        self.purity = QLabel("")
+        self.purity.setWordWrap(True)
+        self.purity.setToolTip(
+            "Class purity: the share of each point's 10 nearest map points that have its "
+            "label. Near 1, the classes form islands; near the random value, they are mixed."
+        )
+        layout.addWidget(self.purity)
+        self._conditional = False
         self.ceiling = QLabel("")
         self.ceiling.setWordWrap(True)
         self.ceiling.setToolTip(
@@ -248,9 +256,13 @@ class ProjectionDock(QDockWidget):
         if total > 1:
             self.progress.setValue(done)
 
-    def set_model_options(self, *, prior_samples: bool, features_available: bool) -> None:
+    def set_model_options(
+        self, *, prior_samples: bool, features_available: bool, conditional: bool = False
+    ) -> None:
         """Show the sample count for maps of prior samples; offer maps of image features only
-        where a domain classifier can be trained (labelled data)."""
+        where a domain classifier can be trained (labelled data); a conditional model's map
+        is read as one of style (its classes should mix)."""
+        self._conditional = conditional
         self.samples.setVisible(prior_samples)
         self._form.labelForField(self.samples).setVisible(prior_samples)
         item = self.space.model().item(1)
@@ -277,6 +289,19 @@ class ProjectionDock(QDockWidget):
                 f"Trustworthiness {quality.trustworthiness:.3f} "
                 f"(k = {quality.trust_neighbours}, {quality.trust_points:,} points)"
             )
+        self.purity.setText(self._purity_text(quality))
+        self.purity.setVisible(bool(self.purity.text()))
+
+    def _purity_text(self, quality: Any) -> str:
+        if quality is None or quality.class_purity is None:
+            return ""
+        text = f"Class purity {quality.class_purity:.2f} (at random: {quality.chance_purity:.2f})"
+        if self._conditional:
+            text += (
+                ". The label goes into this model beside z, so z holds the style and "
+                "the classes should mix: the lower, the more z leaves the class to the label."
+            )
+        return text
 
     def set_fidelity(self, report: Any) -> None:
         """Click fidelity per inverse of the shown map, and its ceiling (a FidelityReport)."""

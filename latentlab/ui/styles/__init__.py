@@ -1,0 +1,1 @@
+"""The Style mixing panel, for models whose latent enters at every resolution."""
