@@ -14,6 +14,9 @@ from latentlab.session.decode_purposes import ClassRowDecode, PreviewDecode
 
 
 class ClassController(QObject):
+    """Shows the class controls for conditional models and keeps them, the state's label
+    and the preview in step."""
+
     def __init__(self, state: Any, explorer: Any, controls: Any, parent=None) -> None:
         super().__init__(parent)
         self.state, self.explorer, self.controls = state, explorer, controls

@@ -26,6 +26,9 @@ from latentlab.ui.styles.style_mixing_dock import TRAVERSAL_VALUES
 
 
 class StyleMixingController(QObject):
+    """Keeps the Style mixing panel's A, B, levels and images for the explored model (a
+    model with style levels; for others the panel says what it needs)."""
+
     mix_shown = Signal()  # the mix of the current A, B and levels is on screen
 
     def __init__(self, explorer: Any, dock: Any, parent=None) -> None:
